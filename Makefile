@@ -1,0 +1,67 @@
+# The two commands a learner needs:
+#   make lab    create .venv, install the course (JAX backend) and open JupyterLab on lessons/
+#   make test   install what the tests need and run them all (unit tests + every lesson)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The PyTorch CPU wheels live on their own index; PyPI's Linux torch is a CUDA build.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+export KERAS_BACKEND ?= jax
+export LMWIDGETS_OFFLINE ?= 1
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
+
+.PHONY: lab test install install-test unit lessons-check lessons lint clean
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab lessons/00_welcome.ipynb
+
+test: $(VENV)/.installed-test
+	@$(MAKE) --no-print-directory lint unit lessons-check
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installs use the versions pinned for Binder, so what the tests prove is what Binder runs.
+$(VENV)/constraints.txt: binder/requirements.txt | $(BIN)/python
+	grep -E '^[A-Za-z0-9_.-]+==' binder/requirements.txt > $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/constraints.txt
+	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt -e ".[jax,lab]"
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/constraints.txt
+	@start=$$(date +%s); \
+	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt \
+	    --extra-index-url $(TORCH_INDEX) -e ".[jax,torch,lab,test]" && \
+	echo "== install: $$(( $$(date +%s) - start )) s"
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+# Each stage prints how long it took, so the CI log shows where the time goes.
+# Every test on JAX (the default backend), then the backend-dependent ones on PyTorch.
+unit: $(VENV)/.installed-test
+	@start=$$(date +%s); \
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 tests && \
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 -m backends tests && \
+	echo "== unit tests: $$(( $$(date +%s) - start )) s"
+
+# nbval in strict mode: every lesson re-run and its outputs compared with the committed ones.
+lessons-check: $(VENV)/.installed-test
+	@start=$$(date +%s); \
+	$(BIN)/python -m pytest $(NBVAL) lessons/ && \
+	echo "== lessons: $$(( $$(date +%s) - start )) s"
+
+# Re-execute every lesson (or LESSON=lessons/04_math.ipynb) and rewrite its outputs.
+LESSON ?= lessons/*.ipynb
+lessons: $(VENV)/.installed-test
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.record_timing=False $(LESSON)
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
