@@ -1,0 +1,131 @@
+"""Activation functions as Keras computes them, with their derivatives by autodiff.
+
+Every scalar (elementwise) activation in ``keras.activations`` is offered, found
+in the installed Keras rather than copied from a list, so a newer Keras brings
+its new activations along. Activations that mix a vector (softmax, glu, ...)
+are left out: they have no curve f(x).
+"""
+
+import inspect
+
+import numpy as np
+
+from lmwidgets import backend
+
+# The classic ones first, in the order a course meets them; the rest follow by name.
+_FAMILIAR = (
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "mish",
+    "softplus",
+    "softsign",
+    "sigmoid",
+    "hard_sigmoid",
+    "hard_silu",
+    "tanh",
+    "exponential",
+    "linear",
+)
+# Functions of a whole vector (not elementwise), helpers, and aliases of listed names.
+_NOT_SCALAR = {"softmax", "log_softmax", "sparsemax", "glu"}
+_NOT_ACTIVATIONS = {"get", "serialize", "deserialize"}
+_ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
+_VECTOR_ARGUMENTS = {"x", "axis"}
+# Keras requires these arguments without giving a default; these make a readable curve.
+_REQUIRED_DEFAULTS = {"threshold": {"threshold": 0.0, "default_value": 0.0}}
+# Arguments that cannot be a slider value (None means "no cap").
+_NOT_TUNABLE = {"relu": {"max_value"}}
+
+
+def _keras_activations():
+    import keras
+
+    return keras.activations
+
+
+def names():
+    """Every scalar activation the installed Keras offers, familiar ones first."""
+    module = _keras_activations()
+    found = {
+        name
+        for name in dir(module)
+        if not name.startswith("_")
+        and callable(getattr(module, name))
+        and name not in _NOT_SCALAR | _NOT_ACTIVATIONS
+        and name not in _ALIASES
+    }
+    familiar = [name for name in _FAMILIAR if name in found]
+    return familiar + sorted(found - set(familiar))
+
+
+def canonical_name(name):
+    """The listed name for ``name`` (aliases such as swish map to silu); ValueError if unknown."""
+    name = _ALIASES.get(name, name)
+    valid = names()
+    if name not in valid:
+        raise ValueError(f"Unknown activation {name!r}. Valid activations: {', '.join(valid)}.")
+    return name
+
+
+def parameters(name):
+    """The activation's tunable parameters and their defaults, e.g. ``{"alpha": 1.0}``."""
+    name = canonical_name(name)
+    signature = inspect.signature(getattr(_keras_activations(), name))
+    found = dict(_REQUIRED_DEFAULTS.get(name, {}))
+    for parameter in signature.parameters.values():
+        if parameter.name in _VECTOR_ARGUMENTS or parameter.name in _NOT_TUNABLE.get(name, ()):
+            continue
+        if parameter.default is not inspect.Parameter.empty:
+            found[parameter.name] = parameter.default
+    return found
+
+
+def _checked_parameters(name, given):
+    defaults = parameters(name)
+    unknown = set(given) - set(defaults)
+    if unknown:
+        valid = ", ".join(defaults) or "none"
+        raise ValueError(
+            f"{name} has no parameter {', '.join(sorted(unknown))}. Valid parameters: {valid}."
+        )
+    merged = {**defaults, **given}
+    for key, value in merged.items():
+        if isinstance(defaults[key], bool):
+            merged[key] = bool(value)
+        elif not np.isfinite(float(value)):
+            raise ValueError(f"{name}'s {key} must be a finite number. Received: {key}={value}.")
+        else:
+            merged[key] = float(value)
+    return merged
+
+
+def evaluate(name, x, **params):
+    """``(y, dy)``: the Keras activation at ``x`` and its derivative, as float32 numpy arrays.
+
+    ``y`` is ``keras.activations.<name>(x, **params)``; ``dy`` comes from the
+    backend's autodiff (``lmwidgets.backend.gradient``), not from a formula here.
+    """
+    name = canonical_name(name)
+    params = _checked_parameters(name, params)
+    function = getattr(_keras_activations(), name)
+    x = np.asarray(x, dtype="float32")
+    if x.size and not np.all(np.isfinite(x)):
+        raise ValueError("x must be finite numbers.")
+    y, dy = backend.value_and_gradient(lambda t: function(t, **params), x)
+    return np.asarray(y, dtype="float32"), np.asarray(dy, dtype="float32")
+
+
+def gradient_regions(dy, vanishing=0.01):
+    """Where a unit stops learning, as boolean masks over ``dy``.
+
+    ``{"dead": f'(x) == 0, "saturated": 0 < |f'(x)| < vanishing}``.
+    """
+    dy = np.abs(np.asarray(dy, dtype="float64"))
+    if not vanishing > 0:
+        raise ValueError(f"vanishing must be > 0. Received: vanishing={vanishing}.")
+    return {"dead": dy == 0, "saturated": (dy > 0) & (dy < vanishing)}
