@@ -20,6 +20,7 @@ _LAZY = {
     "core": "lmwidgets.core",
     "widgets": "lmwidgets.widgets",
     "course": "lmwidgets.course",
+    "NeuronExplorer": "lmwidgets.widgets.neuron",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -136,3 +136,146 @@ def value_and_gradient(fn, x):
 def gradient(fn, x):
     """fn'(x) for an elementwise keras-ops function, by the backend's autodiff."""
     return value_and_gradient(fn, x)[1]
+
+
+def value_and_grad_function(fn):
+    """``t -> (fn(t), fn'(t))`` for a scalar keras-ops function of one tensor.
+
+    Unlike ``value_and_gradient`` it takes and returns backend tensors, so it can
+    run inside ``compiled_loop`` (traced by jax.jit on JAX).
+    """
+    name = backend_name()
+    if name == "jax":
+        import jax
+
+        return jax.value_and_grad(fn)
+    if name == "torch":
+        import torch
+
+        def torch_value_and_grad(t):
+            with torch.enable_grad():
+                t = t.detach().requires_grad_(True)
+                value = fn(t)
+                (grad,) = torch.autograd.grad(value, t)
+            return value.detach(), grad
+
+        return torch_value_and_grad
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        def tf_value_and_grad(t):
+            with tf.GradientTape() as tape:
+                tape.watch(t)
+                value = fn(t)
+            return value, tape.gradient(value, t, unconnected_gradients="zero")
+
+        return tf_value_and_grad
+    raise ValueError(f"No autodiff for backend {name!r}; expected one of {', '.join(BACKENDS)}.")
+
+
+def compiled_loop(step, length):
+    """``run(carry) -> (carry, outputs)``: ``carry, output = step(carry)``, ``length`` times.
+
+    ``output`` is a tuple of tensors; ``outputs`` stacks each along a new first axis,
+    as numpy arrays. On JAX the whole loop is one ``jax.jit``-compiled ``lax.scan``:
+    compiled on the first call, then reused for carries of the same shapes and
+    dtypes (keep ``run`` to reuse it). Elsewhere it is a plain Python loop.
+    """
+    import numpy as np
+
+    if length < 1:
+        raise ValueError(f"length must be >= 1. Received: length={length}.")
+    if backend_name() == "jax":
+        import jax
+
+        @jax.jit
+        def scanned(carry):
+            return jax.lax.scan(lambda c, _: step(c), carry, None, length=length)
+
+        def run_jax(carry):
+            carry, outputs = scanned(carry)
+            return carry, tuple(np.asarray(output) for output in outputs)
+
+        return run_jax
+
+    import keras
+
+    def run_loop(carry):
+        collected = []
+        for _ in range(length):
+            carry, output = step(carry)
+            collected.append([keras.ops.convert_to_numpy(value) for value in output])
+        return carry, tuple(np.stack(column) for column in zip(*collected, strict=True))
+
+    return run_loop
+
+
+def jax_train_epoch(model, optimizer, loss_fn):
+    """JAX only: ``epoch(x_batches, y_batches) -> (mean_loss, finite)``, one jitted call.
+
+    Trains ``model`` in place on minibatches ``x_batches[i], y_batches[i]`` (stacked
+    on a first axis) with ``optimizer`` (built) and ``loss_fn(y_true, y_pred)`` plus
+    the model's own losses (weight penalties). The minibatch loop is a ``jax.lax.scan``
+    over Keras' ``stateless_call`` and ``optimizer.stateless_apply``, so an epoch costs
+    one call instead of one Keras step per minibatch. Where a loss or weight turns
+    NaN or infinite, ``finite`` is False and the model keeps its weights.
+    """
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    def loss_and_state(trainable, non_trainable, x, y):
+        y_pred, non_trainable, losses = model.stateless_call(
+            trainable, non_trainable, x, training=True, return_losses=True
+        )
+        return loss_fn(y, y_pred) + sum(losses), non_trainable
+
+    value_and_grad = jax.value_and_grad(loss_and_state, has_aux=True)
+
+    def step(state, batch):
+        trainable, non_trainable, optimizer_state = state
+        (loss, non_trainable), grads = value_and_grad(trainable, non_trainable, *batch)
+        trainable, optimizer_state = optimizer.stateless_apply(optimizer_state, grads, trainable)
+        return (trainable, non_trainable, optimizer_state), loss
+
+    @jax.jit
+    def scanned(state, x_batches, y_batches):
+        state, losses = jax.lax.scan(step, state, (x_batches, y_batches))
+        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(w)) for w in state[0]]))
+        return state, jnp.mean(losses), finite
+
+    variables = (model.trainable_variables, model.non_trainable_variables, optimizer.variables)
+
+    def epoch(x_batches, y_batches):
+        state = tuple([v.value for v in group] for group in variables)
+        state, loss, finite = scanned(state, x_batches, y_batches)
+        loss, finite = float(loss), bool(finite) and bool(np.isfinite(float(loss)))
+        if finite:
+            for group, values in zip(variables, state, strict=True):
+                for variable, value in zip(group, values, strict=True):
+                    variable.assign(value)
+        return loss, finite
+
+    return epoch
+
+
+def jax_forward(model):
+    """JAX only: ``forward(x) -> list of numpy outputs`` of ``model`` in inference, jitted."""
+    import jax
+    import numpy as np
+
+    @jax.jit
+    def call(trainable, non_trainable, x):
+        return model.stateless_call(trainable, non_trainable, x, training=False)[0]
+
+    def forward(x):
+        outputs = call(
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+            x,
+        )
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        return [np.asarray(out) for out in outputs]
+
+    return forward

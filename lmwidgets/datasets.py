@@ -12,9 +12,9 @@ import threading
 from functools import lru_cache
 from importlib import resources
 
-import numpy as np
-
 from lmwidgets.backend import keras_dir
+
+import numpy as np
 
 MNIST_SOURCES = ("auto", "full", "offline")
 TEXTS = {"tinyshakespeare": "tinyshakespeare.txt"}

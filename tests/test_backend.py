@@ -1,0 +1,119 @@
+"""Backend selection (never overriding the user) and autodiff on every installed backend."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+from lmwidgets import backend
+
+import pytest
+
+INSTALLED = [name for name in backend.BACKENDS if backend._installed(name)]
+
+
+@pytest.fixture
+def no_choice(monkeypatch, tmp_path):
+    """A user who set no KERAS_BACKEND and has no keras.json."""
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_picks_first_installed_backend_when_user_has_not_chosen(no_choice):
+    assert backend.select() == INSTALLED[0]
+    assert os.environ["KERAS_BACKEND"] == INSTALLED[0]
+
+
+def test_never_overrides_environment_choice(no_choice, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    assert backend.select() == "tensorflow"
+    assert os.environ["KERAS_BACKEND"] == "tensorflow"
+
+
+def test_never_overrides_keras_json_choice(no_choice):
+    (no_choice / "keras.json").write_text(json.dumps({"backend": "torch"}))
+    assert backend.select() == "torch"
+    assert "KERAS_BACKEND" not in os.environ
+
+
+@pytest.mark.skipif(backend._installed("tensorflow"), reason="tensorflow is installed")
+def test_keras_default_tensorflow_entry_is_not_a_choice_without_tensorflow(no_choice):
+    # Keras writes {"backend": "tensorflow"} on its first import, whatever it runs.
+    (no_choice / "keras.json").write_text(json.dumps({"backend": "tensorflow"}))
+    assert backend.select() == INSTALLED[0]
+
+
+def test_selection_writes_nothing(no_choice):
+    backend.select()
+    assert list(no_choice.iterdir()) == []
+
+
+def test_no_backend_installed_says_which_pip_command_fixes_it(no_choice, monkeypatch):
+    monkeypatch.setattr(backend, "_installed", lambda name: False)
+    with pytest.raises(ImportError, match=r'pip install "lmwidgets\[jax\]"'):
+        backend.require()
+
+
+def test_chosen_backend_not_installed_is_explained(no_choice, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    monkeypatch.setattr(backend, "_installed", lambda name: name == "jax")
+    with pytest.raises(ImportError, match=r"lmwidgets\[torch\]"):
+        backend.require()
+
+
+def test_import_lmwidgets_imports_no_heavy_module():
+    code = "import sys, lmwidgets; print(sorted(m for m in ('keras', 'matplotlib', "
+    code += "'ipywidgets', 'jax', 'torch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_unknown_public_name_is_an_attribute_error():
+    import lmwidgets
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        lmwidgets.nope  # noqa: B018
+
+
+GRADIENT_CHECK = textwrap.dedent(
+    """
+    import numpy as np
+    import lmwidgets
+    from lmwidgets.backend import backend_name, gradient, value_and_gradient
+    import keras
+
+    assert backend_name() == {name!r}, backend_name()
+    x = np.array([-2.0, -0.5, 0.5, 2.0])
+    sig = 1 / (1 + np.exp(-x))
+    closed_forms = {{
+        keras.activations.relu: (x > 0).astype(float),
+        keras.activations.tanh: 1 - np.tanh(x) ** 2,
+        keras.activations.sigmoid: sig * (1 - sig),
+        keras.activations.linear: np.ones_like(x),
+        (lambda t: keras.ops.square(t) * 3.0): 6 * x,
+    }}
+    for fn, expected in closed_forms.items():
+        np.testing.assert_allclose(gradient(fn, x), expected, rtol=1e-5, atol=1e-6)
+    y, dy = value_and_gradient(keras.activations.softplus, x)
+    np.testing.assert_allclose(y, np.log1p(np.exp(x)), rtol=1e-5)
+    np.testing.assert_allclose(dy, sig, rtol=1e-5)
+    print("ok")
+    """
+)
+
+
+@pytest.mark.parametrize("name", INSTALLED)
+def test_gradient_is_the_backends_autodiff(name):
+    env = {**os.environ, "KERAS_BACKEND": name, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    code = GRADIENT_CHECK.format(name=name)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("ok")
+
+
+def test_ci_installs_jax_and_torch():
+    # CI's proof of the other backends is only as good as what it installs.
+    if os.environ.get("CI") == "true":
+        assert {"jax", "torch"} <= set(INSTALLED)
