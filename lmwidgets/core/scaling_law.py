@@ -1,0 +1,152 @@
+"""A scaling law you can measure: validation loss against model size, on Shakespeare.
+
+Trains a family of small character-level language models that differ only in
+width, on the same data for the same number of steps, and fits a power law
+L(N) = (N_c / N) ** alpha to their validation losses, as Kaplan et al. 2020
+('Scaling Laws for Neural Language Models', arXiv:2001.08361) did with
+Transformers of up to 1.5B parameters (their alpha_N = 0.076, Eq. 1.1).
+
+The models are fixed-context MLP language models (Bengio et al. 2003): the last
+``context`` characters, each embedded, concatenated, two hidden ReLU layers of
+``width`` units, then logits over the characters. N counts the non-embedding
+parameters, as Kaplan et al. do.
+"""
+
+from functools import lru_cache
+
+from lmwidgets.datasets import load_text
+
+import keras
+import numpy as np
+
+KAPLAN_ALPHA_N = 0.076
+DEFAULT_WIDTHS = (16, 32, 64, 128, 256, 512)
+DEFAULT_STEPS = 400
+BATCH_SIZE = 128
+CONTEXT = 16
+EMBEDDING_DIM = 16
+LEARNING_RATE = 3e-3
+VALIDATION_FRACTION = 0.1
+VALIDATION_WINDOWS = 4096
+_VALIDATION_SEED = 1234
+
+
+@lru_cache(maxsize=1)
+def encoded_text(name="tinyshakespeare"):
+    """The corpus as an int32 array of character ids, and the characters (sorted)."""
+    text = load_text(name)
+    chars = "".join(sorted(set(text)))
+    lookup = {c: i for i, c in enumerate(chars)}
+    return np.array([lookup[c] for c in text], dtype=np.int32), chars
+
+
+def _windows(ids, start, stop, count, context, rng):
+    """``count`` random (context characters, next character) pairs from ids[start:stop]."""
+    first = rng.integers(start, stop - context, size=count)
+    return ids[first[:, None] + np.arange(context)], ids[first + context]
+
+
+def build_model(width, vocab_size, context=CONTEXT, embedding_dim=EMBEDDING_DIM):
+    """The MLP language model of a given hidden width (not compiled)."""
+    for name, value in (("width", width), ("vocab_size", vocab_size), ("context", context)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    return keras.Sequential(
+        [
+            keras.Input((context,), dtype="int32"),
+            keras.layers.Embedding(vocab_size, embedding_dim, name="embedding"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(width, activation="relu"),
+            keras.layers.Dense(width, activation="relu"),
+            keras.layers.Dense(vocab_size, name="logits"),
+        ],
+        name=f"mlp_lm_width_{width}",
+    )
+
+
+def non_embedding_params(model):
+    """Parameters outside the embedding table (Kaplan et al.'s N)."""
+    return model.count_params() - model.get_layer("embedding").count_params()
+
+
+@lru_cache(maxsize=64)
+def _train(width, steps, seed, backend):
+    ids, chars = encoded_text()
+    split = int(len(ids) * (1 - VALIDATION_FRACTION))
+    # The same training windows for every width: only the model size differs.
+    x_train, y_train = _windows(
+        ids, 0, split, steps * BATCH_SIZE, CONTEXT, np.random.default_rng(seed)
+    )
+    x_val, y_val = _windows(
+        ids, split, len(ids), VALIDATION_WINDOWS, CONTEXT, np.random.default_rng(_VALIDATION_SEED)
+    )
+    keras.utils.set_random_seed(seed)
+    model = build_model(width, len(chars))
+    model.compile(
+        optimizer=keras.optimizers.Adam(LEARNING_RATE),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    history = model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=1, verbose=0)
+    val_loss = model.evaluate(x_val, y_val, batch_size=1024, verbose=0)
+    return (
+        model.count_params(),
+        non_embedding_params(model),
+        float(history.history["loss"][-1]),
+        float(val_loss),
+    )
+
+
+def train_model(width, steps=DEFAULT_STEPS, seed=0):
+    """Train one model; returns its sizes and losses (nats per character).
+
+    Results are cached per (width, steps, seed, backend): retraining a family
+    that shares members only trains the new ones.
+    """
+    for name, value in (("width", width), ("steps", steps)):
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    total, non_embedding, train_loss, val_loss = _train(
+        int(width), int(steps), int(seed), keras.backend.backend()
+    )
+    return {
+        "width": int(width),
+        "n_params": total,
+        "n_non_embedding": non_embedding,
+        "train_loss": train_loss,
+        "val_loss": val_loss,
+    }
+
+
+def train_family(widths=DEFAULT_WIDTHS, steps=DEFAULT_STEPS, seed=0):
+    """Train one model per width; returns numpy arrays, one entry per width (sorted)."""
+    widths = sorted(set(int(w) for w in widths))
+    if len(widths) < 2:
+        raise ValueError(
+            f"A scaling law needs at least 2 different widths. Received: widths={widths}"
+        )
+    runs = [train_model(w, steps, seed) for w in widths]
+    return {key: np.array([run[key] for run in runs]) for key in runs[0]}
+
+
+def fit_power_law(n_params, losses):
+    """Least-squares fit of log L = alpha log N_c - alpha log N.
+
+    Returns ``{"alpha": ..., "n_c": ...}`` so that L(N) = (n_c / N) ** alpha.
+    """
+    n_params = np.asarray(n_params, dtype=float)
+    losses = np.asarray(losses, dtype=float)
+    if n_params.shape != losses.shape or n_params.size < 2:
+        raise ValueError(
+            "`n_params` and `losses` must have the same length, at least 2. "
+            f"Received: {n_params.size} and {losses.size} values"
+        )
+    if np.any(n_params <= 0) or np.any(losses <= 0) or not np.all(np.isfinite(losses)):
+        raise ValueError("Parameters and losses must be positive and finite to fit on log axes.")
+    slope, intercept = np.polyfit(np.log(n_params), np.log(losses), 1)
+    alpha = -slope
+    return {"alpha": float(alpha), "n_c": float(np.exp(intercept / alpha))}
+
+
+def power_law(n_params, alpha, n_c):
+    """L(N) = (n_c / N) ** alpha."""
+    return (n_c / np.asarray(n_params, dtype=float)) ** alpha
