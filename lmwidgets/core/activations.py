@@ -8,9 +8,9 @@ are left out: they have no curve f(x).
 
 import inspect
 
-import numpy as np
-
 from lmwidgets import backend
+
+import numpy as np
 
 # The classic ones first, in the order a course meets them; the rest follow by name.
 _FAMILIAR = (
