@@ -1,0 +1,186 @@
+"""Loss functions as Keras computes them, their slopes by autodiff, and a robust line fit.
+
+Regression losses are drawn against the error ``y_pred - y_true``; classification
+losses against the prediction ``p`` for a true label 0 or 1. Every value comes from
+``keras.losses``, every derivative from the backend's autodiff.
+"""
+
+import functools
+
+from lmwidgets import backend
+
+import numpy as np
+
+# name -> the keyword arguments a learner may tune, with Keras' defaults
+REGRESSION = {
+    "mean_squared_error": {},
+    "mean_absolute_error": {},
+    "huber": {"delta": 1.0},
+    "log_cosh": {},
+}
+CLASSIFICATION = {
+    "binary_crossentropy": {"label_smoothing": 0.0},
+    "binary_focal_crossentropy": {"gamma": 2.0, "label_smoothing": 0.0},
+    "hinge": {},
+    "squared_hinge": {},
+}
+_POSITIVE = {"delta"}
+_NON_NEGATIVE = {"gamma"}
+_UNIT_INTERVAL = {"label_smoothing"}
+
+
+def _keras_loss(name, family):
+    if name not in family:
+        kind = "regression" if family is REGRESSION else "classification"
+        raise ValueError(f"Unknown {kind} loss {name!r}. Valid losses: {', '.join(family)}.")
+    import keras
+
+    return getattr(keras.losses, name)
+
+
+def _checked_params(name, family, given):
+    allowed = family[name]
+    unknown = set(given) - set(allowed)
+    if unknown:
+        valid = ", ".join(allowed) or "none"
+        raise ValueError(
+            f"{name} has no parameter {', '.join(sorted(unknown))}. Valid parameters: {valid}."
+        )
+    params = {key: float(value) for key, value in {**allowed, **given}.items()}
+    for key, value in params.items():
+        if (
+            not np.isfinite(value)
+            or (key in _POSITIVE and value <= 0)
+            or (key in _NON_NEGATIVE and value < 0)
+            or (key in _UNIT_INTERVAL and not 0 <= value <= 1)
+        ):
+            expected = (
+                "> 0" if key in _POSITIVE else ">= 0" if key in _NON_NEGATIVE else "in [0, 1]"
+            )
+            raise ValueError(f"{key} must be {expected}. Received: {key}={value}.")
+    return params
+
+
+def _finite_array(values, what):
+    values = np.asarray(values, dtype="float32")
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"{what} must be a non-empty 1-D array of finite numbers.")
+    return values
+
+
+def _per_point(loss, y_true):
+    """A function of the predictions giving one loss per point (Keras averages the last axis)."""
+    import keras
+
+    def per_point(y_pred):
+        return loss(y_true, keras.ops.expand_dims(y_pred, -1))
+
+    return per_point
+
+
+def regression_curve(name, errors, **params):
+    """``(loss, dloss)`` at each error ``e = y_pred - y_true``, as float32 numpy arrays.
+
+    ``loss[i]`` is ``keras.losses.<name>([0], [e_i], **params)``; ``dloss`` is its
+    derivative with respect to the prediction, by autodiff.
+    """
+    loss = _keras_loss(name, REGRESSION)
+    params = _checked_params(name, REGRESSION, params)
+    errors = _finite_array(errors, "errors")
+    y_true = np.zeros((errors.size, 1), dtype="float32")
+    per_point = _per_point(lambda t, p: loss(t, p, **params), y_true)
+    values, slopes = backend.value_and_gradient(per_point, errors)
+    return np.asarray(values, dtype="float32"), np.asarray(slopes, dtype="float32")
+
+
+def classification_curve(name, p, label, **params):
+    """``(loss, dloss)`` at each prediction ``p`` in [0, 1] for a true ``label`` 0 or 1.
+
+    The prediction goes to ``keras.losses.<name>`` as ``y_pred``. The cross-entropies
+    read it as a probability (Keras clips it to [1e-7, 1 - 1e-7]); hinge and
+    squared_hinge read it as a score and turn the label 0/1 into -1/+1.
+    """
+    loss = _keras_loss(name, CLASSIFICATION)
+    params = _checked_params(name, CLASSIFICATION, params)
+    p = _finite_array(p, "p")
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("p must lie in [0, 1] (a predicted probability).")
+    if label not in (0, 1):
+        raise ValueError(f"label must be 0 or 1. Received: label={label!r}.")
+    y_true = np.full((p.size, 1), float(label), dtype="float32")
+    per_point = _per_point(lambda t, q: loss(t, q, **params), y_true)
+    values, slopes = backend.value_and_gradient(per_point, p)
+    return np.asarray(values, dtype="float32"), np.asarray(slopes, dtype="float32")
+
+
+FIT_STEPS = 400
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled_fit(name):
+    """A compiled run of ``FIT_STEPS`` gradient-descent steps fitting a line under one loss.
+
+    The data and the loss's parameters are inputs of the run, so a new outlier or
+    a new delta reuses the compiled code.
+    """
+    import keras
+
+    loss = _keras_loss(name, REGRESSION)
+    # Plain gradient descent, its step decaying to zero: it settles on the minimum even
+    # for the mean absolute error, whose slope never shrinks near it.
+    optimizer = keras.optimizers.SGD(
+        learning_rate=keras.optimizers.schedules.CosineDecay(0.5, FIT_STEPS, alpha=0.0)
+    )
+    line = keras.Variable(np.zeros(2, dtype="float32"))
+    optimizer.build([line])
+    state = [keras.ops.copy(v.value) for v in optimizer.variables]
+
+    def step(carry):
+        line, optimizer_state, x, y, params = carry
+
+        def total(line):
+            prediction = line[0] * x + line[1]
+            return keras.ops.mean(loss(y[:, None], prediction[:, None], **params))
+
+        value, grad = backend.value_and_grad_function(total)(line)
+        (line_next,), optimizer_state = optimizer.stateless_apply(
+            [keras.ops.copy(v) for v in optimizer_state], [grad], [keras.ops.copy(line)]
+        )
+        return (line_next, optimizer_state, x, y, params), (value,)
+
+    return backend.compiled_loop(step, FIT_STEPS), state
+
+
+def robust_fit(x, y, loss, **params):
+    """Fit ``y ≈ slope * x + intercept`` with Keras under a regression loss.
+
+    Gradient descent (``keras.optimizers.SGD``, cosine-decayed step) minimises the mean
+    ``keras.losses.<loss>``
+    with x standardised, then the line is mapped back to the data's units. Returns
+    ``{"slope", "intercept", "loss"}``, the loss being the mean loss of the final line.
+    """
+    import keras
+
+    _keras_loss(loss, REGRESSION)
+    params = _checked_params(loss, REGRESSION, params)
+    x = _finite_array(x, "x").astype("float64")
+    y = _finite_array(y, "y").astype("float64")
+    if x.size != y.size or x.size < 2:
+        raise ValueError("x and y must have the same length, at least 2.")
+    # Only x is rescaled, and y shifted: the losses compare residuals in y's own units
+    # (huber's delta, log_cosh's bend), so y must keep its scale.
+    x_center, x_scale = x.mean(), x.std() or 1.0
+    y_center = y.mean()
+    run, state = _compiled_fit(loss)
+    params_in = {
+        key: keras.ops.convert_to_tensor(value, "float32") for key, value in params.items()
+    }
+    x_std = keras.ops.convert_to_tensor(((x - x_center) / x_scale).astype("float32"))
+    y_centered = keras.ops.convert_to_tensor((y - y_center).astype("float32"))
+    start = keras.ops.zeros((2,), dtype="float32")
+    (line, *_), _ = run((start, list(state), x_std, y_centered, params_in))
+    slope_std, intercept_std = (float(v) for v in keras.ops.convert_to_numpy(line))
+    slope = slope_std / x_scale
+    intercept = y_center + intercept_std - slope * x_center
+    final = regression_curve(loss, slope * x + intercept - y, **params)[0]
+    return {"slope": float(slope), "intercept": float(intercept), "loss": float(np.mean(final))}
