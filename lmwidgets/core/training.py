@@ -1,0 +1,281 @@
+"""Build, train (in the background, stoppable) and evaluate small Keras classifiers.
+
+Also the overfitting experiment: a small noisy dataset, a network big enough to
+memorize it, and the train/validation losses per epoch with dropout and L2.
+"""
+
+import dataclasses
+import threading
+
+from lmwidgets.core.metrics import confusion_matrix
+
+import keras
+import numpy as np
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
+LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "mean_squared_error")
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"Unknown {name} {value!r}; expected one of {', '.join(choices)}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPConfig:
+    """Every choice that defines one training run of a multilayer perceptron."""
+
+    hidden_layers: int = 1
+    units: int = 128
+    activation: str = "relu"
+    dropout: float = 0.2
+    l2: float = 0.0
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    loss: str = "sparse_categorical_crossentropy"
+    batch_size: int = 32
+    epochs: int = 5
+
+    def __post_init__(self):
+        _choice("activation", self.activation, ACTIVATIONS)
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("loss", self.loss, LOSSES)
+        if not 0 <= self.hidden_layers <= 8:
+            raise ValueError(
+                f"hidden_layers must be in 0..8. Received hidden_layers={self.hidden_layers}."
+            )
+        for name in ("units", "batch_size", "epochs"):
+            if getattr(self, name) < 1:
+                raise ValueError(
+                    f"{name} must be a positive integer. Received {name}={getattr(self, name)}."
+                )
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1). Received dropout={self.dropout}.")
+        if not self.l2 >= 0:
+            raise ValueError(f"l2 must be 0 or positive. Received l2={self.l2}.")
+        if not self.learning_rate > 0 or not np.isfinite(self.learning_rate):
+            raise ValueError(
+                "learning_rate must be a positive number (e.g. 0.001). "
+                f"Received learning_rate={self.learning_rate}."
+            )
+
+
+def mlp_parameter_count(config, input_size=784, n_classes=10):
+    """Weights plus biases of the MLP, by the closed form sum of (fan_in + 1) * fan_out."""
+    sizes = [input_size, *[config.units] * config.hidden_layers, n_classes]
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:], strict=False))
+
+
+def build_mlp(config, input_shape=(28, 28), n_classes=10):
+    """A compiled Flatten -> [Dense -> Dropout] * hidden_layers -> Dense(softmax) model."""
+    regularizer = keras.regularizers.L2(config.l2) if config.l2 > 0 else None
+    layers = [keras.Input(shape=input_shape), keras.layers.Flatten()]
+    for _ in range(config.hidden_layers):
+        layers.append(
+            keras.layers.Dense(
+                config.units, activation=config.activation, kernel_regularizer=regularizer
+            )
+        )
+        if config.dropout > 0:
+            layers.append(keras.layers.Dropout(config.dropout))
+    layers.append(keras.layers.Dense(n_classes, activation="softmax"))
+    model = keras.Sequential(layers)
+    optimizer = keras.optimizers.get(
+        {"class_name": config.optimizer, "config": {"learning_rate": config.learning_rate}}
+    )
+    model.compile(optimizer=optimizer, loss=config.loss, metrics=["accuracy"])
+    return model
+
+
+def encode_labels(labels, loss, n_classes=10):
+    """Class indices for the sparse loss, one-hot rows for the others."""
+    _choice("loss", loss, LOSSES)
+    labels = np.asarray(labels, dtype="int64")
+    if loss == "sparse_categorical_crossentropy":
+        return labels
+    return np.eye(n_classes, dtype="float32")[labels]
+
+
+def scale_images(images):
+    """uint8 pixels 0..255 -> float32 in [0, 1]."""
+    images = np.asarray(images)
+    if images.size == 0:
+        raise ValueError("The images array is empty; at least one image is needed.")
+    return images.astype("float32") / 255.0
+
+
+def evaluate_classifier(model, x_test, y_test, n_classes=10):
+    """Test accuracy, confusion matrix and the misclassified examples of a softmax model."""
+    probabilities = np.asarray(model.predict(x_test, batch_size=512, verbose=0))
+    predictions = probabilities.argmax(axis=1)
+    y_test = np.asarray(y_test, dtype="int64")
+    wrong = np.flatnonzero(predictions != y_test)
+    return {
+        "test_accuracy": float(np.mean(predictions == y_test)),
+        "confusion_matrix": confusion_matrix(y_test, predictions, n_classes),
+        "predictions": predictions,
+        "probabilities": probabilities,
+        "misclassified": wrong,
+    }
+
+
+class StopSwitch(keras.callbacks.Callback):
+    """Stops ``fit`` at the next batch once ``request()`` is called, from any thread.
+
+    Keras checks ``model.stop_training`` after every training batch, so setting it at
+    the start of a batch ends training after that batch: at most one more batch runs.
+    Only ``on_train_batch_begin`` is hooked, which keeps Keras' asynchronous
+    dispatch of batch-end callbacks (no device sync per batch).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._requested = threading.Event()
+        self.batches_started = 0
+        self.batches_at_request = None
+
+    @property
+    def requested(self):
+        return self._requested.is_set()
+
+    def request(self):
+        if not self._requested.is_set():
+            self.batches_at_request = self.batches_started
+            self._requested.set()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batches_started += 1
+        if self._requested.is_set():
+            self.model.stop_training = True
+
+
+class BackgroundFit:
+    """``model.fit(**fit_kwargs)`` in a daemon thread, so the kernel stays free for a Stop click.
+
+    ``history`` is the Keras history dict (metric -> list per epoch), kept after a
+    stop; ``error`` holds an exception raised by fit, if any.
+    """
+
+    def __init__(self, model, on_done=None, **fit_kwargs):
+        self.model = model
+        self.switch = StopSwitch()
+        self.history = {}
+        self.error = None
+        self._on_done = on_done
+        callbacks = [*fit_kwargs.pop("callbacks", []), self.switch]
+        self._fit_kwargs = dict(fit_kwargs, callbacks=callbacks)
+        self._history_callback = keras.callbacks.History()
+        self._fit_kwargs["callbacks"].append(self._history_callback)
+        self._thread = threading.Thread(target=self._run, daemon=True, name="lmwidgets-fit")
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def _run(self):
+        try:
+            self.model.fit(**self._fit_kwargs)
+        except Exception as error:  # noqa: BLE001 - reported to whoever waits on the run
+            self.error = error
+        finally:
+            self.history = {k: [float(v) for v in vs] for k, vs in self.history_so_far().items()}
+            if self._on_done is not None:
+                self._on_done(self)
+
+    def history_so_far(self):
+        return dict(getattr(self._history_callback, "history", {}) or {})
+
+    def stop(self):
+        self.switch.request()
+
+    @property
+    def stopped(self):
+        return self.switch.requested
+
+    @property
+    def running(self):
+        return self._thread.is_alive()
+
+    def wait(self, timeout=None):
+        """Block until training (and the on_done hook) has finished; True if it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+# --- Overfitting: a model that can memorize a small noisy dataset -----------------
+
+NOISE_STD = 0.3
+
+
+def noisy_sine(n, seed=0):
+    """n points x ~ U(-1, 1), y = sin(3x) + N(0, NOISE_STD^2), as float32 column arrays."""
+    if n < 1:
+        raise ValueError(f"n must be a positive integer. Received n={n}.")
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, 1)).astype("float32")
+    y = (np.sin(3 * x) + rng.normal(0, NOISE_STD, size=(n, 1))).astype("float32")
+    return x, y
+
+
+def regression_mlp(dropout=0.0, l2=0.0, units=128, hidden_layers=3, learning_rate=0.01):
+    """A compiled 1 -> units^hidden_layers -> 1 tanh network, trained with MSE and Adam."""
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1). Received dropout={dropout}.")
+    if not l2 >= 0:
+        raise ValueError(f"l2 must be 0 or positive. Received l2={l2}.")
+    regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+    layers = [keras.Input(shape=(1,))]
+    for _ in range(hidden_layers):
+        layers.append(keras.layers.Dense(units, activation="tanh", kernel_regularizer=regularizer))
+        if dropout > 0:
+            layers.append(keras.layers.Dropout(dropout))
+    layers.append(keras.layers.Dense(1))
+    model = keras.Sequential(layers)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mean_squared_error")
+    return model
+
+
+def overfitting_run(
+    train_size=30, dropout=0.0, l2=0.0, epochs=200, val_size=400, seed=0, points=50
+):
+    """Train on ``train_size`` noisy points (full batch), record both losses as it goes.
+
+    Losses are the plain mean squared error (no L2 penalty, no dropout), so train
+    and validation are measured the same way; they are recorded at about
+    ``points`` evenly spaced epochs (every epoch when ``epochs <= points``), always
+    including the last. Returns the data, the loss curves, their final gap and
+    the fitted curve on a grid.
+    """
+    if train_size < 2:
+        raise ValueError(f"train_size must be at least 2. Received train_size={train_size}.")
+    if epochs < 1:
+        raise ValueError(f"epochs must be a positive integer. Received epochs={epochs}.")
+    keras.utils.set_random_seed(seed)
+    x_train, y_train = noisy_sine(train_size, seed=seed)
+    x_val, y_val = noisy_sine(val_size, seed=seed + 1)
+    both = np.concatenate([x_train, x_val])
+    model = regression_mlp(dropout=dropout, l2=l2)
+    checkpoints = np.unique(np.linspace(1, epochs, min(points, epochs)).round().astype(int))
+    train_loss, val_loss = [], []
+    for epoch in range(1, epochs + 1):
+        model.train_on_batch(x_train, y_train)
+        if epoch in checkpoints:
+            # One forward pass over train and validation together: half the calls.
+            squared = (np.asarray(model.predict_on_batch(both)) - np.r_[y_train, y_val]) ** 2
+            train_loss.append(float(squared[:train_size].mean()))
+            val_loss.append(float(squared[train_size:].mean()))
+    grid = np.linspace(-1, 1, 200, dtype="float32")[:, None]
+    return {
+        "x_train": x_train[:, 0],
+        "y_train": y_train[:, 0],
+        "x_val": x_val[:, 0],
+        "y_val": y_val[:, 0],
+        "grid": grid[:, 0],
+        "prediction": np.asarray(model.predict_on_batch(grid))[:, 0],
+        "epochs": checkpoints,
+        "train_loss": np.array(train_loss),
+        "val_loss": np.array(val_loss),
+        "gap": val_loss[-1] - train_loss[-1],
+        "best_epoch": int(checkpoints[int(np.argmin(val_loss))]),
+    }

@@ -1,0 +1,193 @@
+"""Live training curves for any ``model.fit``: a Keras callback that draws as it learns.
+
+One panel per metric (loss first), train and validation lines, the best epoch
+marked, and a progress bar with epoch, batch and time left. The figure is redrawn
+in place (one image widget, no growing output), at most about every second and
+within a small time budget, and always after the last epoch.
+"""
+
+import time
+
+from lmwidgets.widgets._base import new_figure, render_png
+
+import ipywidgets as widgets
+import keras
+import numpy as np
+
+VALIDATION_PREFIX = "val_"
+
+
+class _PlotBox(widgets.VBox):
+    def __repr__(self):
+        # Shown where the widget cannot be (a static view); stable for nbval.
+        return "LiveLossPlot(run this cell in Jupyter to see the live curves)"
+
+
+def _format_seconds(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class LiveLossPlot(keras.callbacks.Callback):
+    """Pass it to ``model.fit(..., callbacks=[LiveLossPlot()])`` to watch training.
+
+    - ``history``: metric name -> list of per-epoch values, like Keras' History; it
+      is appended at every epoch end, so it survives an interrupted fit, and it
+      accumulates over several fits (``reset()`` empties it).
+    - ``figure``: the matplotlib Figure; ``widget``: what is displayed.
+    - ``best_epoch``: 1-based epoch with the lowest validation loss (train loss
+      when there is no validation data), or None before the first epoch.
+
+    ``show=True`` displays the widget when training starts, unless it is displayed
+    already (e.g. it was the last expression of a cell) or embedded in another
+    widget (then pass ``show=False``). ``min_interval`` (seconds) and
+    ``max_overhead`` (fraction of training time spent drawing) throttle redraws.
+    """
+
+    def __init__(self, show=True, min_interval=1.0, max_overhead=0.03, width=8.0, height=2.6):
+        super().__init__()
+        if min_interval < 0 or not 0 < max_overhead <= 1:
+            raise ValueError(
+                "min_interval must be >= 0 and max_overhead in (0, 1]. "
+                f"Received min_interval={min_interval}, max_overhead={max_overhead}."
+            )
+        self.show = show
+        self.min_interval = min_interval
+        self.max_overhead = max_overhead
+        self.history = {}
+        self.batches_seen = 0
+        self.figure = new_figure(width, height, dpi=72)
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0")
+        self.status = widgets.HTML(value="waiting for model.fit")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
+        self.widget = _PlotBox(children=[widgets.HBox([self.progress, self.status]), self.image])
+        self._displayed = False
+        self._panels = {}
+        self._render_seconds = 0.0
+        self._last_draw = 0.0
+        self._last_progress = 0.0
+        self._epoch_started = 0.0
+        self._epoch = 0
+        self.draw()
+
+    # --- display -------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs):
+        self._displayed = True
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def reset(self):
+        """Forget the recorded history (the next fit starts new curves)."""
+        self.history = {}
+        self._build_panels([])
+        self.draw()
+
+    # --- Keras hooks ---------------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        if self.show and not self._displayed:
+            self._display_once()
+        self._last_draw = time.monotonic()
+        self.status.value = "training"
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._epoch_started = time.monotonic()
+        steps = self.params.get("steps") or 0
+        self.progress.max = max(steps, 1)
+        self.progress.value = 0
+        self.progress.description = f"epoch {epoch + 1}/{self.params.get('epochs', '?')}"
+
+    def on_train_batch_begin(self, batch, logs=None):
+        # Only a counter and a clock here: no device sync, Keras keeps dispatching
+        # batch-end callbacks asynchronously.
+        self.batches_seen += 1
+        now = time.monotonic()
+        if now - self._last_progress >= 0.2:
+            self._last_progress = now
+            self._show_progress(batch, now)
+
+    def on_epoch_end(self, epoch, logs=None):
+        for name, value in (logs or {}).items():
+            self.history.setdefault(name, []).append(float(value))
+        now = time.monotonic()
+        due = max(self.min_interval, self._render_seconds / self.max_overhead)
+        if now - self._last_draw >= due:
+            self.draw()
+
+    def on_train_end(self, logs=None):
+        self.draw()
+        self.progress.value = self.progress.max
+        epochs = len(self.history.get("loss", []))
+        stopped = " (stopped early)" if getattr(self.model, "stop_training", False) else ""
+        best = f", best epoch {self.best_epoch}" if self.best_epoch else ""
+        self.status.value = f"done: {epochs} epochs{best}{stopped}"
+
+    # --- drawing -------------------------------------------------------------------
+    @property
+    def best_epoch(self):
+        monitored = self.history.get("val_loss") or self.history.get("loss")
+        if not monitored or not np.all(np.isfinite(monitored)):
+            return None
+        return int(np.argmin(monitored)) + 1
+
+    def metric_names(self):
+        """Names of the panels: loss first, then each metric (without the val_ prefix)."""
+        names = [n for n in self.history if not n.startswith(VALIDATION_PREFIX)]
+        names += [n[len(VALIDATION_PREFIX) :] for n in self.history if n.startswith("val_")]
+        names = list(dict.fromkeys(names))
+        return sorted(names, key=lambda n: n != "loss")
+
+    def _build_panels(self, names):
+        self.figure.clear()
+        self._panels = {}
+        if not names:
+            return
+        axes = self.figure.subplots(1, len(names), squeeze=False)[0]
+        for ax, name in zip(axes, names, strict=True):
+            train_line = ax.plot([], [], "o-", color="#1f77b4", ms=3, label="train")[0]
+            val_line = ax.plot([], [], "o-", color="#ff7f0e", ms=3, label="validation")[0]
+            best_line = ax.axvline(np.nan, color="#2ca02c", ls="--", lw=1, label="best epoch")
+            ax.set_title(name, fontsize=10)
+            ax.set_xlabel("epoch", fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.grid(alpha=0.3)
+            self._panels[name] = (ax, train_line, val_line, best_line)
+        axes[0].legend(fontsize=8, loc="best")
+        self.figure.tight_layout()
+
+    def draw(self):
+        """Update every panel from ``history`` and render the figure once."""
+        started = time.monotonic()
+        names = self.metric_names()
+        if names != list(self._panels):
+            self._build_panels(names)
+        best = self.best_epoch
+        for name, (ax, train_line, val_line, best_line) in self._panels.items():
+            for line, key in ((train_line, name), (val_line, VALIDATION_PREFIX + name)):
+                values = self.history.get(key, [])
+                line.set_data(np.arange(1, len(values) + 1), values)
+            best_line.set_xdata([best or np.nan] * 2)
+            ax.relim()
+            ax.autoscale_view()
+        self.image.value = render_png(self.figure)
+        self._last_draw = time.monotonic()
+        self._render_seconds = self._last_draw - started
+
+    def _show_progress(self, batch, now):
+        self.progress.value = batch
+        steps = self.params.get("steps")
+        if not steps or batch == 0:
+            self.status.value = f"batch {batch}"
+            return
+        per_batch = (now - self._epoch_started) / batch
+        epochs_left = self.params.get("epochs", self._epoch + 1) - self._epoch - 1
+        left = per_batch * ((steps - batch) + epochs_left * steps)
+        self.status.value = f"batch {batch}/{steps} · about {_format_seconds(left)} left"
+
+    def _display_once(self):
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            return
+        if get_ipython() is not None:
+            display(self)
