@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # The PyTorch CPU wheels live on their own index; PyPI's Linux torch is a CUDA build.
+# Torch is installed on its own, so that only its few packages are looked up there.
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_VERSION ?= 2.13.0+cpu
 export KERAS_BACKEND ?= jax
 export LMWIDGETS_OFFLINE ?= 1
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
@@ -32,8 +34,9 @@ $(VENV)/.installed: pyproject.toml $(VENV)/constraints.txt
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/constraints.txt
 	@start=$$(date +%s); \
-	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt \
-	    --extra-index-url $(TORCH_INDEX) -e ".[jax,torch,lab,test]" && \
+	$(BIN)/python -m pip install --quiet --retries 0 --extra-index-url $(TORCH_INDEX) \
+	    "torch==$(TORCH_VERSION)" && \
+	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt -e ".[jax,torch,lab,test]" && \
 	echo "== install: $$(( $$(date +%s) - start )) s"
 	@touch $@
 
