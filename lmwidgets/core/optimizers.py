@@ -1,0 +1,325 @@
+"""Real Keras optimizers walking on 2-D test surfaces.
+
+``trajectory`` runs one of the ``keras.optimizers`` classes through Keras'
+stateless API (``optimizer.build``, then ``stateless_apply`` once per step) inside
+``lmwidgets.backend.compiled_loop``: on JAX the whole run is one compiled scan, so
+a learner can move a slider and see several optimizers redraw at once. The
+compiled run is cached per optimizer settings, surface and step count; the start
+point and the learning rate are inputs of the compiled run, not part of it.
+"""
+
+import functools
+import inspect
+import math
+from dataclasses import dataclass
+
+from lmwidgets import backend
+
+import numpy as np
+
+# How far outside its plotted box (in box widths) a point may go before the run counts
+# as diverged: far enough that a wide swing that comes back is not cut short.
+ESCAPE_WIDTHS = 10.0
+_MARKER = np.array([0.123456, -0.654321], dtype="float32")
+
+
+@dataclass(frozen=True)
+class Surface:
+    name: str
+    box: tuple  # (x_min, x_max, y_min, y_max): the plotted region and the allowed starts
+    start: tuple  # a default start that makes an instructive run
+    minima: tuple  # known global minima (x, y); the saddle has none
+    params: dict  # tunable parameters and their defaults
+    formula: str
+
+
+SURFACES = {
+    s.name: s
+    for s in (
+        Surface(
+            "quadratic",
+            (-3.0, 3.0, -2.0, 2.0),
+            (-2.5, 1.5),
+            ((0.0, 0.0),),
+            {"condition": 10.0},
+            "f = (x² + condition·y²) / 2",
+        ),
+        Surface(
+            "rosenbrock",
+            (-2.0, 2.0, -1.0, 3.0),
+            (-1.5, 2.0),
+            ((1.0, 1.0),),
+            {},
+            "f = (1 - x)² + 100 (y - x²)²",
+        ),
+        Surface(
+            "himmelblau",
+            (-5.0, 5.0, -5.0, 5.0),
+            (0.0, -4.0),
+            ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
+            {},
+            "f = (x² + y - 11)² + (x + y² - 7)²",
+        ),
+        Surface(
+            "beale",
+            (-4.5, 4.5, -4.5, 4.5),
+            (1.0, 1.5),
+            ((3.0, 0.5),),
+            {},
+            "f = (1.5 - x + xy)² + (2.25 - x + xy²)² + (2.625 - x + xy³)²",
+        ),
+        Surface(
+            "saddle",
+            (-2.0, 2.0, -2.0, 2.0),
+            (-1.8, 0.01),
+            (),
+            {},
+            "f = x² - y²",
+        ),
+        Surface(
+            "rastrigin",
+            (-5.12, 5.12, -5.12, 5.12),
+            (3.3, 2.6),
+            ((0.0, 0.0),),
+            {},
+            "f = 20 + x² - 10 cos 2πx + y² - 10 cos 2πy",
+        ),
+    )
+}
+
+# Ready-made settings of SGD shown under their own names, so they can run side by side.
+PRESETS = {
+    "momentum": ("sgd", {"momentum": 0.9}),
+    "nesterov": ("sgd", {"momentum": 0.9, "nesterov": True}),
+}
+# Wrappers around other optimizers, not optimizers of their own.
+_WRAPPERS = {"Optimizer", "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap"}
+_FAMILIAR = ("sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamw", "adamax", "nadam", "lion")
+
+
+def surfaces():
+    """Names of the 2-D test surfaces."""
+    return list(SURFACES)
+
+
+def surface(name):
+    """The ``Surface`` record (box, default start, minima, parameters, formula)."""
+    if name not in SURFACES:
+        raise ValueError(f"Unknown surface {name!r}. Valid surfaces: {', '.join(SURFACES)}.")
+    return SURFACES[name]
+
+
+def _keras_classes():
+    import keras
+
+    found = {}
+    for attribute in dir(keras.optimizers):
+        value = getattr(keras.optimizers, attribute)
+        if (
+            isinstance(value, type)
+            and issubclass(value, keras.optimizers.Optimizer)
+            and attribute not in _WRAPPERS
+        ):
+            found[attribute.lower()] = value
+    return found
+
+
+def names():
+    """Every optimizer Keras ships (lower-case class names), plus the SGD presets."""
+    classes = _keras_classes()
+    familiar = [name for name in _FAMILIAR if name in classes]
+    rest = sorted(set(classes) - set(familiar))
+    return familiar[:1] + list(PRESETS) + familiar[1:] + rest
+
+
+def _resolve(name, kwargs):
+    """(Keras class, keyword arguments) for an optimizer name and the caller's settings."""
+    classes = _keras_classes()
+    base, preset = PRESETS.get(name, (name, {}))
+    if base not in classes:
+        raise ValueError(f"Unknown optimizer {name!r}. Valid optimizers: {', '.join(names())}.")
+    cls = classes[base]
+    valid = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs")]
+    unknown = set(kwargs) - set(valid) - {"learning_rate"}
+    if unknown:
+        raise ValueError(
+            f"{name} has no setting {', '.join(sorted(unknown))}. Valid settings: "
+            f"{', '.join(p for p in valid if p != 'learning_rate')}."
+        )
+    return cls, {**preset, **kwargs}
+
+
+def hyperparameters(name):
+    """The optimizer's constructor settings and their Keras defaults (preset values applied)."""
+    cls, preset = _resolve(name, {})
+    signature = inspect.signature(cls.__init__)
+    defaults = {
+        p.name: p.default
+        for p in signature.parameters.values()
+        if p.name not in ("self", "kwargs", "learning_rate")
+        and p.default is not inspect.Parameter.empty
+    }
+    return {**defaults, **preset}
+
+
+def _surface_function(name, params):
+    import keras
+
+    ops = keras.ops
+    if name == "quadratic":
+        condition = params["condition"]
+        return lambda x, y: (x**2 + condition * y**2) / 2
+    if name == "rosenbrock":
+        return lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2
+    if name == "himmelblau":
+        return lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+    if name == "beale":
+        return lambda x, y: (
+            (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
+        )
+    if name == "saddle":
+        return lambda x, y: x**2 - y**2
+    return lambda x, y: (
+        20 + x**2 - 10 * ops.cos(2 * math.pi * x) + y**2 - 10 * ops.cos(2 * math.pi * y)
+    )
+
+
+def _checked_surface_params(name, given):
+    allowed = surface(name).params
+    unknown = set(given) - set(allowed)
+    if unknown:
+        valid = ", ".join(allowed) or "none"
+        raise ValueError(
+            f"{name} has no parameter {', '.join(sorted(unknown))}. Valid parameters: {valid}."
+        )
+    params = {key: float(value) for key, value in {**allowed, **given}.items()}
+    if "condition" in params and not 1 <= params["condition"] < math.inf:
+        raise ValueError(f"condition must be >= 1. Received: condition={params['condition']}.")
+    return params
+
+
+def surface_values(name, x, y, **params):
+    """The surface's height at points ``(x, y)`` (arrays of one shape), computed by keras.ops."""
+    import keras
+
+    function = _surface_function(name, _checked_surface_params(name, params))
+    x = np.asarray(x, dtype="float32")
+    y = np.asarray(y, dtype="float32")
+    return keras.ops.convert_to_numpy(function(keras.ops.array(x), keras.ops.array(y)))
+
+
+def surface_grid(name, points=80, **params):
+    """``(X, Y, Z)`` over the surface's box, for a contour plot."""
+    x_min, x_max, y_min, y_max = surface(name).box
+    X, Y = np.meshgrid(np.linspace(x_min, x_max, points), np.linspace(y_min, y_max, points))
+    return X, Y, surface_values(name, X, Y, **params)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
+    """(run, initial optimizer state, learning-rate slot, start slots) for these settings."""
+    import keras
+
+    cls, kwargs = _resolve(name, dict(frozen_kwargs))
+    optimizer = cls(learning_rate=0.1, **kwargs)
+    function = _surface_function(surface_name, dict(frozen_params))
+    # Some optimizers (schedule-free AdamW) start part of their state as a copy of the
+    # variable. Built at a marker point, those slots are found and get each run's start.
+    point = keras.Variable(_MARKER)
+    optimizer.build([point])
+    state = [keras.ops.copy(v.value) for v in optimizer.variables]
+    lr_index = [v.path.split("/")[-1] for v in optimizer.variables].index("learning_rate")
+    start_slots = tuple(
+        index
+        for index, value in enumerate(state)
+        if tuple(value.shape) == (2,) and np.array_equal(keras.ops.convert_to_numpy(value), _MARKER)
+    )
+    value_and_grad = backend.value_and_grad_function(lambda v: function(v[0], v[1]))
+
+    def step(carry):
+        position, optimizer_state = carry
+        loss, grad = value_and_grad(position)
+        # Copies, because some backends' optimizers update the values they are given in place.
+        (position_next,), optimizer_state = optimizer.stateless_apply(
+            [keras.ops.copy(v) for v in optimizer_state], [grad], [keras.ops.copy(position)]
+        )
+        return (position_next, optimizer_state), (position, loss)
+
+    return backend.compiled_loop(step, steps), state, lr_index, start_slots
+
+
+def _check_run_arguments(surface_name, start, learning_rate, steps):
+    box = surface(surface_name).box
+    if not (isinstance(steps, int | np.integer) and steps >= 1):
+        raise ValueError(f"steps must be an integer >= 1. Received: steps={steps!r}.")
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(
+            f"learning_rate must be a number > 0. Received: learning_rate={learning_rate}."
+        )
+    start = np.asarray(start, dtype="float32")
+    x_min, x_max, y_min, y_max = box
+    if start.shape != (2,) or not (x_min <= start[0] <= x_max and y_min <= start[1] <= y_max):
+        raise ValueError(
+            f"start must be a point (x, y) in {surface_name}'s domain "
+            f"x in [{x_min}, {x_max}], y in [{y_min}, {y_max}]. Received: start={tuple(start)}."
+        )
+    return start
+
+
+def _first_escape(path, loss, box):
+    """The first step whose loss is not finite or whose point is far outside the box."""
+    x_min, x_max, y_min, y_max = box
+    margin_x = ESCAPE_WIDTHS * (x_max - x_min)
+    margin_y = ESCAPE_WIDTHS * (y_max - y_min)
+    with np.errstate(invalid="ignore"):
+        bad = (
+            ~np.isfinite(loss)
+            | ~np.all(np.isfinite(path), axis=1)
+            | (path[:, 0] < x_min - margin_x)
+            | (path[:, 0] > x_max + margin_x)
+            | (path[:, 1] < y_min - margin_y)
+            | (path[:, 1] > y_max + margin_y)
+        )
+    hits = np.flatnonzero(bad)
+    return int(hits[0]) if hits.size else None
+
+
+def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=None, **kwargs):
+    """Run the Keras optimizer ``optimizer`` for ``steps`` steps on a 2-D surface.
+
+    Returns ``{"path": (steps + 1, 2) array, "loss": (steps + 1,) array,
+    "diverged_at": int or None}``. ``path[k]`` is the point after ``k`` steps and
+    ``loss[k]`` the surface's height there. When step ``k`` produces a non-finite
+    loss or a point far outside the plotted box, the run stops there:
+    ``diverged_at`` is ``k`` and ``path`` / ``loss`` hold the ``k`` points before it.
+    ``kwargs`` go to the optimizer's constructor (e.g. ``momentum=0.9``);
+    ``surface_params`` to the surface (e.g. ``{"condition": 50}``).
+    """
+    import keras
+
+    surface_name = surface
+    _resolve(optimizer, kwargs)
+    params = _checked_surface_params(surface_name, surface_params or {})
+    start = _check_run_arguments(surface_name, start, learning_rate, steps)
+    run, state, lr_index, start_slots = _compiled_run(
+        optimizer,
+        tuple(sorted(kwargs.items())),
+        surface_name,
+        tuple(sorted(params.items())),
+        int(steps),
+    )
+    state = list(state)
+    state[lr_index] = keras.ops.convert_to_tensor(learning_rate, dtype=state[lr_index].dtype)
+    start = keras.ops.convert_to_tensor(start)
+    for index in start_slots:
+        state[index] = start
+    (last, _), (path, loss) = run((start, state))
+    function = _surface_function(surface_name, params)
+    last = keras.ops.convert_to_numpy(last)
+    last_loss = keras.ops.convert_to_numpy(function(last[0], last[1]))
+    path = np.concatenate([path, last[None]]).astype("float64")
+    loss = np.append(loss, last_loss).astype("float64")
+    diverged_at = _first_escape(path, loss, SURFACES[surface_name].box)
+    if diverged_at is not None:
+        path, loss = path[:diverged_at], loss[:diverged_at]
+    return {"path": path, "loss": loss, "diverged_at": diverged_at}
