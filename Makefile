@@ -14,8 +14,9 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 
 .PHONY: lab test install install-test unit lessons-check lessons lint clean
 
+# JupyterLab refuses to run as root (containers, cloud shells) without --allow-root.
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab lessons/00_welcome.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) lessons/00_welcome.ipynb
 
 test: $(VENV)/.installed-test
 	@$(MAKE) --no-print-directory lint unit lessons-check
