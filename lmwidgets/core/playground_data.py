@@ -1,0 +1,235 @@
+"""The TensorFlow Playground's data: six 2-D datasets, the input features, the split.
+
+The generators follow the Playground's own (tensorflow/playground, ``src/dataset.ts``):
+points live in the square [-6, 6]^2, ``noise`` is the Playground's 0-50 slider
+(a percentage). Class labels are 0 .. n_classes-1 (the Playground's -1 is class 0);
+regression targets lie about [-1, 1]. Spiral and gaussian also come with 3 or more classes.
+"""
+
+import numpy as np
+
+EXTENT = 6.0
+CLASSIFICATION = ("circle", "xor", "gaussian", "spiral")
+REGRESSION = ("plane", "multi_gaussian")
+DATASETS = CLASSIFICATION + REGRESSION
+MULTI_CLASS = ("gaussian", "spiral")
+MAX_CLASSES = 6
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+
+_FEATURE_FUNCTIONS = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1 * x1,
+    "x2^2": lambda x1, x2: x2 * x2,
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin(x1)": lambda x1, x2: np.sin(x1),
+    "sin(x2)": lambda x1, x2: np.sin(x2),
+}
+
+
+def problem_of(dataset):
+    """'classification' or 'regression': what the dataset asks the network to do."""
+    _check_choice("dataset", dataset, DATASETS)
+    return "classification" if dataset in CLASSIFICATION else "regression"
+
+
+def make_dataset(dataset, n_points=500, noise=0, n_classes=2, seed=0):
+    """``(X, y)``: ``n_points`` 2-D points (float32) and their labels or targets.
+
+    ``noise`` is 0-50 as on the Playground's slider. Classification labels are int
+    class indices; regression targets are float32, in [-1, 1] but for the plane's corners
+    (x1 + x2) / 10 reaches 1.2, more with noise, as in the Playground.
+    """
+    _check_choice("dataset", dataset, DATASETS)
+    n_points = int(n_points)
+    if n_points < 2:
+        raise ValueError(f"n_points must be at least 2. Received: n_points={n_points}.")
+    if not 0 <= noise <= 50:
+        raise ValueError(f"noise must be in [0, 50] (percent). Received: noise={noise}.")
+    n_classes = int(n_classes)
+    if dataset in MULTI_CLASS:
+        if not 2 <= n_classes <= MAX_CLASSES:
+            raise ValueError(
+                f"n_classes must be in [2, {MAX_CLASSES}] for {dataset!r}. "
+                f"Received: n_classes={n_classes}."
+            )
+    elif n_classes != 2 and dataset in CLASSIFICATION:
+        raise ValueError(
+            f"{dataset!r} has 2 classes; more classes are offered by "
+            f"{', '.join(MULTI_CLASS)}. Received: n_classes={n_classes}."
+        )
+    rng = np.random.default_rng(seed)
+    generate = _GENERATORS[dataset]
+    x, y = generate(rng, n_points, noise / 100.0, n_classes)
+    x = np.asarray(x, dtype="float32")
+    y = np.asarray(y, dtype="int32" if dataset in CLASSIFICATION else "float32")
+    return x, y
+
+
+def _circle(rng, n, noise, n_classes):
+    radius = 5.0
+    inner = n // 2
+    r = np.concatenate(
+        [rng.uniform(0, radius * 0.5, inner), rng.uniform(radius * 0.7, radius, n - inner)]
+    )
+    angle = rng.uniform(0, 2 * np.pi, n)
+    x = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1)
+    # As in the Playground, noise moves where the label is read, not the point itself.
+    noisy = x + rng.uniform(-radius, radius, (n, 2)) * noise
+    y = (np.hypot(noisy[:, 0], noisy[:, 1]) < radius * 0.5).astype(int)
+    return x, y
+
+
+def _xor(rng, n, noise, n_classes):
+    x = rng.uniform(-5, 5, (n, 2))
+    x += np.where(x > 0, 0.3, -0.3)
+    noisy = x + rng.uniform(-5, 5, (n, 2)) * noise
+    y = (noisy[:, 0] * noisy[:, 1] >= 0).astype(int)
+    return x, y
+
+
+def _gaussian(rng, n, noise, n_classes):
+    variance = 0.5 + 3.5 * noise / 0.5
+    if n_classes == 2:
+        centers = np.array([[-2.0, -2.0], [2.0, 2.0]])
+    else:
+        angles = 2 * np.pi * np.arange(n_classes) / n_classes + np.pi / 4
+        centers = 3.5 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    y = np.arange(n) % n_classes
+    x = centers[y] + rng.normal(0, np.sqrt(variance), (n, 2))
+    return x, y
+
+
+def _spiral(rng, n, noise, n_classes):
+    y = np.arange(n) % n_classes
+    per_arm = np.bincount(y, minlength=n_classes)
+    # Position along each arm, 0 .. 1, in the order the points of that arm come.
+    position = np.zeros(n)
+    for label in range(n_classes):
+        position[y == label] = np.arange(per_arm[label]) / per_arm[label]
+    r = position * 5
+    t = 1.75 * position * 2 * np.pi + 2 * np.pi * y / n_classes
+    x = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
+    x += rng.uniform(-1, 1, (n, 2)) * noise
+    return x, y
+
+
+def _plane(rng, n, noise, n_classes):
+    x = rng.uniform(-EXTENT, EXTENT, (n, 2))
+    noisy = x + rng.uniform(-EXTENT, EXTENT, (n, 2)) * noise
+    return x, (noisy[:, 0] + noisy[:, 1]) / 10
+
+
+_BUMPS = np.array(
+    [[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]]
+)
+
+
+def multi_gaussian_target(x):
+    """The multi_gaussian dataset's noise-free target at points ``x`` (n, 2)."""
+    x = np.asarray(x, dtype="float64")
+    distance = np.hypot(x[:, None, 0] - _BUMPS[:, 0], x[:, None, 1] - _BUMPS[:, 1])
+    heights = _BUMPS[:, 2] * np.clip(1 - distance / 2, 0, 1)
+    # The Playground keeps, at each point, the bump of largest magnitude.
+    strongest = np.argmax(np.abs(heights), axis=1)
+    return heights[np.arange(len(x)), strongest]
+
+
+def _multi_gaussian(rng, n, noise, n_classes):
+    x = rng.uniform(-EXTENT, EXTENT, (n, 2))
+    noisy = x + rng.uniform(-EXTENT, EXTENT, (n, 2)) * noise
+    return x, multi_gaussian_target(noisy)
+
+
+_GENERATORS = {
+    "circle": _circle,
+    "xor": _xor,
+    "gaussian": _gaussian,
+    "spiral": _spiral,
+    "plane": _plane,
+    "multi_gaussian": _multi_gaussian,
+}
+
+
+def transform_features(x, features):
+    """The chosen input features of 2-D points ``x``: an (n, len(features)) float32 array."""
+    x = _check_points(x)
+    features = tuple(features)
+    if not features:
+        raise ValueError(f"Choose at least one feature from: {', '.join(FEATURES)}.")
+    for name in features:
+        _check_choice("feature", name, FEATURES)
+    x1, x2 = x[:, 0].astype("float64"), x[:, 1].astype("float64")
+    columns = [_FEATURE_FUNCTIONS[name](x1, x2) for name in features]
+    return np.stack(columns, axis=1).astype("float32")
+
+
+def split(x, y, train_ratio=50, seed=0):
+    """``(x_train, y_train, x_test, y_test)``, shuffled; ``train_ratio`` percent to train."""
+    if not 0 < train_ratio < 100:
+        raise ValueError(
+            f"train_ratio must be a percentage in (0, 100). Received: train_ratio={train_ratio}."
+        )
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_train = min(max(int(len(x) * train_ratio / 100), 1), len(x) - 1)
+    train, test = order[:n_train], order[n_train:]
+    return x[train], y[train], x[test], y[test]
+
+
+def grid(extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), resolution=40):
+    """``(xs, ys, points)``: the grid heatmaps are drawn on; ``points`` is (resolution^2, 2).
+
+    Row i of a heatmap is ``ys[i]``, column j is ``xs[j]`` (origin at the bottom left).
+    """
+    x_min, x_max, y_min, y_max = (float(v) for v in extent)
+    if not (x_min < x_max and y_min < y_max):
+        raise ValueError(f"extent must be (x_min, x_max, y_min, y_max). Received: {extent}.")
+    if resolution < 2:
+        raise ValueError(f"resolution must be at least 2. Received: resolution={resolution}.")
+    xs = np.linspace(x_min, x_max, resolution, dtype="float32")
+    ys = np.linspace(y_min, y_max, resolution, dtype="float32")
+    xx, yy = np.meshgrid(xs, ys)
+    return xs, ys, np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+def own_data(x, y):
+    """Check a learner's ``(X, y)`` and return ``(X, y, problem, n_classes, extent)``.
+
+    ``X`` must be (n, 2). Integer-valued ``y`` with at most 6 distinct values is
+    classification (labels renumbered 0..k-1 in sorted order); other ``y`` is regression.
+    """
+    x = _check_points(x).astype("float32")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(
+            f"y must hold one label or target per point: shape ({len(x)},). Received: {y.shape}."
+        )
+    if len(x) < 4:
+        raise ValueError(f"Give at least 4 points. Received: {len(x)}.")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y.astype("float64")))):
+        raise ValueError("X and y must be finite numbers (no NaN or inf).")
+    values = np.unique(y)
+    integral = np.issubdtype(y.dtype, np.integer) or np.all(values == np.round(values))
+    if integral and 2 <= len(values) <= MAX_CLASSES:
+        labels = np.searchsorted(values, y).astype("int32")
+        problem, n_classes = "classification", len(values)
+    else:
+        labels, problem, n_classes = y.astype("float32"), "regression", 1
+    low, high = x.min(axis=0), x.max(axis=0)
+    margin = 0.1 * np.maximum(high - low, 1e-3)
+    extent = (low[0] - margin[0], high[0] + margin[0], low[1] - margin[1], high[1] + margin[1])
+    return x, labels, problem, n_classes, tuple(float(v) for v in extent)
+
+
+def _check_points(x):
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"Points must be an (n, 2) array. Received shape: {x.shape}.")
+    return x
+
+
+def _check_choice(argument, value, valid):
+    if value not in valid:
+        raise ValueError(f"Unknown {argument} {value!r}. Valid choices: {', '.join(valid)}.")
