@@ -84,7 +84,10 @@ def build_mlp(config, input_shape=(28, 28), n_classes=10):
     optimizer = keras.optimizers.get(
         {"class_name": config.optimizer, "config": {"learning_rate": config.learning_rate}}
     )
-    model.compile(optimizer=optimizer, loss=config.loss, metrics=["accuracy"])
+    sparse = config.loss == "sparse_categorical_crossentropy"
+    metrics = keras.metrics
+    accuracy = metrics.SparseCategoricalAccuracy if sparse else metrics.CategoricalAccuracy
+    model.compile(optimizer=optimizer, loss=config.loss, metrics=[accuracy(name="accuracy")])
     return model
 
 

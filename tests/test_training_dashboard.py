@@ -1,0 +1,137 @@
+"""TrainingDashboard and core.training: build, train in the background, stop, evaluate."""
+
+import threading
+import time
+
+import lmwidgets
+from lmwidgets.core import training
+from lmwidgets.datasets import load_mnist
+
+import keras
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.backends
+
+
+@pytest.fixture(scope="module")
+def small_mnist():
+    (x_train, y_train), (x_test, y_test) = load_mnist("offline")
+    return (x_train[:600], y_train[:600]), (x_test[:200], y_test[:200])
+
+
+@pytest.fixture
+def dashboard(small_mnist):
+    board = lmwidgets.TrainingDashboard(data=small_mnist)
+    yield board
+    board.stop()
+    board.wait(timeout=60)
+
+
+def _wait_until(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        training.MLPConfig(),
+        training.MLPConfig(hidden_layers=0),
+        training.MLPConfig(hidden_layers=3, units=32, dropout=0.0, l2=1e-4),
+    ],
+)
+def test_parameter_count_matches_keras(config):
+    assert training.mlp_parameter_count(config) == training.build_mlp(config).count_params()
+
+
+def test_parameter_count_follows_the_controls(dashboard):
+    assert dashboard.result["parameter_count"] == (784 + 1) * 128 + (128 + 1) * 10
+    dashboard.controls["units"].value = 32
+    dashboard.controls["hidden_layers"].value = 2
+    assert dashboard.result["parameter_count"] == 785 * 32 + 33 * 32 + 33 * 10
+    assert "26,506" in dashboard.summary.value
+
+
+def test_train_evaluate_and_change_controls_while_training(dashboard, small_mnist):
+    dashboard.controls["epochs"].value = 2
+    dashboard.controls["batch_size"].value = 64
+    dashboard.controls["units"].value = 64
+    dashboard.train()
+    # Changing the controls while fit runs only prepares the next run.
+    dashboard.controls["epochs"].value = 1
+    dashboard.controls["units"].value = 16
+    dashboard.controls["learning_rate"].value = 0.0
+    assert "learning_rate" in dashboard.message.value
+    assert dashboard.wait(timeout=120)
+    result = dashboard.result
+    assert result["trained_config"]["units"] == 64 and dashboard.model.layers[1].units == 64
+    assert set(result["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 2 for values in result["history"].values())
+    assert result["history"] == dashboard.live_plot.history
+    # test accuracy and confusion matrix, recomputed independently from the model
+    _, (x_test, y_test) = small_mnist
+    predicted = np.asarray(dashboard.model.predict(x_test / 255.0, verbose=0)).argmax(axis=1)
+    assert result["test_accuracy"] == pytest.approx(np.mean(predicted == y_test))
+    counts = result["confusion_matrix"]
+    assert counts.sum() == len(y_test)
+    assert np.trace(counts) / len(y_test) == pytest.approx(result["test_accuracy"])
+    assert counts[3, 5] == np.sum((y_test == 3) & (predicted == 5))
+    assert len(result["misclassified"]) == np.sum(predicted != y_test)
+    assert result["stopped"] is False and result["epochs_completed"] == 2
+    assert not dashboard.controls["train"].disabled and dashboard.controls["stop"].disabled
+
+
+def test_stop_from_another_thread_ends_training_within_one_batch(dashboard):
+    dashboard.controls["epochs"].value = 20
+    dashboard.controls["batch_size"].value = 16
+    dashboard.controls["train"].click()  # returns at once: fit runs in its own thread
+    assert dashboard.training
+    run = dashboard.training_run
+    assert threading.current_thread() is not run._thread
+    _wait_until(lambda: run.switch.batches_started >= 5)
+    dashboard.controls["stop"].click()
+    assert dashboard.wait(timeout=120)
+    assert run.switch.batches_started <= run.switch.batches_at_request + 1
+    result = dashboard.result
+    assert result["stopped"] is True
+    assert 1 <= result["epochs_completed"] < 20
+    assert len(result["history"]["loss"]) == result["epochs_completed"]
+    assert dashboard.model is run.model
+    assert dashboard.model.predict(np.zeros((1, 28, 28)), verbose=0).shape == (1, 10)
+
+
+def test_a_learning_rate_of_zero_is_a_message_not_an_error(dashboard):
+    dashboard.controls["learning_rate"].value = 0.0
+    assert "learning_rate must be a positive number" in dashboard.message.value
+    dashboard.controls["train"].click()
+    assert dashboard.training_run is None and dashboard.model is None
+    assert "learning_rate" in dashboard.message.value
+    dashboard.controls["learning_rate"].value = 0.01
+    assert dashboard.message.value == ""
+    assert dashboard.result["config"]["learning_rate"] == 0.01
+
+
+def test_empty_data_is_a_message_in_the_widget():
+    empty = np.zeros((0, 28, 28), "uint8"), np.zeros(0, "uint8")
+    board = lmwidgets.TrainingDashboard(data=(empty, empty))
+    assert "No data to train on" in board.message.value
+    board.train(wait=True)
+    assert board.model is None and "No data" in board.message.value
+
+
+def test_background_fit_stop_keeps_history():
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(512, 28, 28)).astype("float32")
+    y = np.arange(512) % 10
+    model = training.build_mlp(training.MLPConfig(units=16))
+    run = training.BackgroundFit(model, x=x, y=y, batch_size=8, epochs=50, verbose=0)
+    run.start()
+    _wait_until(lambda: run.switch.batches_started >= 70)  # into the second epoch
+    run.stop()
+    assert run.wait(timeout=120)
+    assert run.switch.batches_started <= run.switch.batches_at_request + 1
+    assert run.stopped and run.error is None
+    assert 2 <= len(run.history["loss"]) < 50
