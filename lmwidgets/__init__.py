@@ -20,6 +20,7 @@ _LAZY = {
     "core": "lmwidgets.core",
     "widgets": "lmwidgets.widgets",
     "course": "lmwidgets.course",
+    "TrainingDashboard": "lmwidgets.widgets.training_dashboard",
     "LiveLossPlot": "lmwidgets.widgets.live_loss_plot",
     "NeuronExplorer": "lmwidgets.widgets.neuron",
 }
