@@ -20,9 +20,14 @@ _LAZY = {
     "core": "lmwidgets.core",
     "widgets": "lmwidgets.widgets",
     "course": "lmwidgets.course",
-    "TrainingDashboard": "lmwidgets.widgets.training_dashboard",
     "LiveLossPlot": "lmwidgets.widgets.live_loss_plot",
+    "TrainingDashboard": "lmwidgets.widgets.training_dashboard",
+    "MetricsExplorer": "lmwidgets.widgets.metrics",
+    "OverfittingExplorer": "lmwidgets.widgets.overfitting",
     "NeuronExplorer": "lmwidgets.widgets.neuron",
+    "ScaleCalculator": "lmwidgets.widgets.scale",
+    "ModelTimeline": "lmwidgets.widgets.timeline",
+    "ScalingLawLab": "lmwidgets.widgets.scaling_law",
 }
 
 __all__ = ["__version__", *_LAZY]

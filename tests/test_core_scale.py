@@ -2,8 +2,6 @@
 
 import dataclasses
 
-import pytest
-
 from lmwidgets.core import scale
 from lmwidgets.core.scale import (
     HARDWARE,
@@ -12,6 +10,7 @@ from lmwidgets.core.scale import (
     chinchilla_loss,
     chinchilla_optimal,
     count_params,
+    fit_exponential_growth,
     kv_cache_bytes,
     param_breakdown,
     training_days,
@@ -19,6 +18,8 @@ from lmwidgets.core.scale import (
     training_memory_breakdown,
     training_memory_bytes,
 )
+
+import pytest
 
 GB = 1e9
 
@@ -197,6 +198,22 @@ def test_hardware_table_peaks():
 def test_bad_input_raises_with_the_reason(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_growth_fit_recovers_a_doubling_time():
+    years = [2000, 2001.5, 2004, 2010]
+    values = [3 * 2 ** ((y - 2000) / 2) for y in years]  # doubles every 2 years
+    fit = fit_exponential_growth(years, values)
+    assert fit["doubling_months"] == pytest.approx(24.0)
+    assert fit["factor_per_year"] == pytest.approx(2**0.5)
+    with pytest.raises(ValueError, match="different dates"):
+        fit_exponential_growth([2020, 2020], [1, 2])
+
+
+def test_published_training_tokens_of_presets():
+    # Brown et al. 2020 Table D.1 (300B); Touvron et al. 2023 Table 1 (2.0T).
+    assert PRESETS["gpt3-175b"].training_tokens == 300e9
+    assert PRESETS["llama-2-7b"].training_tokens == 2e12
 
 
 def test_module_is_pure_python():

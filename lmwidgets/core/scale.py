@@ -1,6 +1,6 @@
 """How big a language model is, and what training and serving it costs.
 
-Pure Python: parameters counted exactly from a Transformer's configuration,
+Pure Python and numpy: parameters counted exactly from a Transformer's configuration,
 training compute (6ND), compute-optimal sizes (Chinchilla), memory for training
 (mixed-precision Adam, ZeRO) and for inference (weights + KV cache), and days
 on a given number of accelerators.
@@ -12,6 +12,8 @@ bytes, and wherever a figure is shown in GB, GB = 1e9 bytes.
 from dataclasses import dataclass
 from math import isfinite, sqrt
 from numbers import Integral, Real
+
+import numpy as np
 
 NORMS = ("layernorm", "rmsnorm")
 
@@ -91,6 +93,7 @@ class Preset:
     config: TransformerConfig
     published_params: int
     source: str
+    training_tokens: float | None = None  # as published, where it is
 
 
 def _gpt2(n_layers, d_model, n_heads):
@@ -121,11 +124,13 @@ _GPT2_SOURCE = (
 )
 _LLAMA2_SOURCE = (
     "Touvron et al. 2023, 'Llama 2' (arXiv:2307.09288), Table 1 and the released config "
-    "(Hugging Face 'meta-llama/{hf}' config.json); exact count = num_parameters()"
+    "(Hugging Face 'meta-llama/{hf}' config.json); exact count = num_parameters(); "
+    "2.0T training tokens (Table 1)"
 )
 _LLAMA31_SOURCE = (
     "Llama Team 2024, 'The Llama 3 Herd of Models' (arXiv:2407.21783), Table 3; "
-    "Hugging Face 'meta-llama/{hf}' config.json; exact count = safetensors total"
+    "Hugging Face 'meta-llama/{hf}' config.json; exact count = safetensors total; "
+    "about 15T training tokens (15.6T for 405B, Sec. 3)"
 )
 
 PRESETS = {
@@ -152,32 +157,38 @@ PRESETS = {
         174_600_000_000,
         "Brown et al. 2020, 'Language Models are Few-Shot Learners' (arXiv:2005.14165), "
         "Table 2.1 (96 layers, d_model 12288, 96 heads, context 2048) and Table D.1 "
-        "(174,600M parameters, published to 4 significant figures)",
+        "(174,600M parameters, published to 4 significant figures; 300B training tokens)",
+        training_tokens=300e9,
     ),
     "llama-2-7b": Preset(
         _llama(32, 4096, 32, 32, 11008, 32000, 4096),
         6_738_415_616,
         _LLAMA2_SOURCE.format(hf="Llama-2-7b-hf"),
+        training_tokens=2e12,
     ),
     "llama-2-13b": Preset(
         _llama(40, 5120, 40, 40, 13824, 32000, 4096),
         13_015_864_320,
         _LLAMA2_SOURCE.format(hf="Llama-2-13b-hf"),
+        training_tokens=2e12,
     ),
     "llama-2-70b": Preset(
         _llama(80, 8192, 64, 8, 28672, 32000, 4096),
         68_976_648_192,
         _LLAMA2_SOURCE.format(hf="Llama-2-70b-hf"),
+        training_tokens=2e12,
     ),
     "llama-3.1-8b": Preset(
         _llama(32, 4096, 32, 8, 14336, 128256, 131072),
         8_030_261_248,
         _LLAMA31_SOURCE.format(hf="Llama-3.1-8B"),
+        training_tokens=15e12,
     ),
     "llama-3.1-405b": Preset(
         _llama(126, 16384, 128, 8, 53248, 128256, 131072),
         405_853_388_800,
         _LLAMA31_SOURCE.format(hf="Llama-3.1-405B"),
+        training_tokens=15.6e12,
     ),
 }
 
@@ -380,3 +391,28 @@ def training_days(flops, n_devices, peak_flops_per_device, mfu):
         )
     seconds = flops / (n_devices * peak_flops_per_device * mfu)
     return seconds / 86400.0
+
+
+def fit_exponential_growth(years, values):
+    """Least-squares fit of log10(value) = slope * year + intercept.
+
+    Returns the slope and intercept, the growth factor per year (10 ** slope) and
+    the doubling time in months. ``years`` may be fractional (2020.5 = July 2020).
+    """
+    years = np.asarray(years, dtype=float)
+    values = np.asarray(values, dtype=float)
+    if years.shape != values.shape or years.size < 2 or np.ptp(years) == 0:
+        raise ValueError(
+            "Need at least 2 points at different dates, as many years as values. "
+            f"Received: {years.size} years, {values.size} values"
+        )
+    if not np.all(values > 0):
+        raise ValueError("Values must be positive to fit on a log axis.")
+    slope, intercept = np.polyfit(years, np.log10(values), 1)
+    doubling_months = 12 * np.log10(2) / slope if slope > 0 else float("inf")
+    return {
+        "slope": float(slope),
+        "intercept": float(intercept),
+        "factor_per_year": float(10**slope),
+        "doubling_months": float(doubling_months),
+    }

@@ -99,6 +99,9 @@ def _train(width, steps, seed, backend):
 def train_model(width, steps=DEFAULT_STEPS, seed=0):
     """Train one model; returns its sizes and losses (nats per character).
 
+    ``train_loss`` is the mean over the run (as Keras reports it for the one
+    epoch), ``val_loss`` the loss on held-out text (the last 10%) after training.
+
     Results are cached per (width, steps, seed, backend): retraining a family
     that shares members only trains the new ones.
     """

@@ -1,0 +1,84 @@
+"""ModelTimeline through its controls and result, against the shipped, sourced CSV."""
+
+import lmwidgets
+from lmwidgets.datasets import model_timeline
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+
+@pytest.fixture
+def timeline():
+    return lmwidgets.ModelTimeline()
+
+
+def _decimal_year(table):
+    return table["date"].dt.year + (table["date"].dt.month - 1) / 12
+
+
+def test_contracts(timeline):
+    assert isinstance(timeline.figure, Figure)
+    assert set(timeline.controls) == {"quantity", "fit_since", "model"}
+    assert timeline.message.value == ""
+    assert bytes(timeline.image.value).startswith(b"\x89PNG")
+
+
+def test_parameters_come_from_the_csv(timeline):
+    table = model_timeline()
+    r = timeline.result
+    assert r["models"] == list(table["model"])
+    gpt3 = r["values"][r["models"].index("GPT-3")]
+    assert gpt3 == 174.6e9  # Brown et al. 2020, Table D.1
+    assert r["values"][r["models"].index("LeNet-5")] == 60_000  # LeCun et al. 1998
+
+
+def test_growth_fit_matches_numpy_on_dense_models_since_2017(timeline):
+    table = model_timeline()
+    dense = table[(table["year"] >= 2017) & table["active_params"].isna()]
+    params = dense["params_exact"].fillna(dense["params_nominal"])
+    slope, _ = np.polyfit(_decimal_year(dense), np.log10(params), 1)
+    growth = timeline.result["growth"]
+    assert growth["slope"] == pytest.approx(slope)
+    assert growth["doubling_months"] == pytest.approx(12 * np.log10(2) / slope)
+    assert "Mixtral 8x7B" not in timeline.result["fitted_models"]
+    x, y = timeline.fit_line.get_data()
+    assert x[0] == 2017
+
+
+def test_compute_plots_only_rows_with_known_compute(timeline):
+    timeline.controls["quantity"].value = "training compute"
+    table = model_timeline()
+    known = table[table["training_compute_flops"].notna()]
+    r = timeline.result
+    assert r["models"] == list(known["model"])
+    np.testing.assert_array_equal(r["values"], known["training_compute_flops"])
+    plotted = np.vstack([timeline.points.get_offsets(), timeline.excluded_points.get_offsets()])
+    assert sorted(plotted[:, 1]) == sorted(known["training_compute_flops"])
+    assert "training FLOPs" in timeline.axes.get_ylabel()
+
+
+def test_selected_model_details_cite_the_source(timeline):
+    timeline.controls["model"].value = "Llama 2 70B"
+    selected = timeline.result["selected"]
+    assert selected["params_exact"] == 68_976_648_192
+    assert "2307.09288" in selected["source"]
+    assert "1,720,320" in timeline.details.value
+    assert timeline.selected_point.get_ydata()[0] == 68_976_648_192
+
+
+def test_too_few_points_to_fit_is_a_message(timeline):
+    timeline.controls["quantity"].value = "training compute"
+    before = timeline.result
+    timeline.controls["fit_since"].value = 2023  # only one model with known compute
+    assert "at least 2 points" in timeline.message.value
+    assert timeline.result is before
+    timeline.controls["fit_since"].value = 2018
+    assert timeline.message.value == "" and timeline.result["fit_since"] == 2018
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="parameters, training compute"):
+        lmwidgets.ModelTimeline(quantity="cost")
+    with pytest.raises(ValueError, match="GPT-3"):
+        lmwidgets.ModelTimeline(model="GPT-7")

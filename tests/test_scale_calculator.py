@@ -1,0 +1,99 @@
+"""ScaleCalculator through its controls and result, checked against core.scale and papers."""
+
+import lmwidgets
+from lmwidgets.core import scale
+
+import pytest
+from matplotlib.figure import Figure
+
+GB = 1e9
+
+
+@pytest.fixture
+def calculator():
+    return lmwidgets.ScaleCalculator()
+
+
+def test_contracts_and_default_preset(calculator):
+    assert isinstance(calculator.figure, Figure)
+    assert {"preset", "d_model", "tokens", "hardware", "n_devices", "mfu", "zero_stage"} <= set(
+        calculator.controls
+    )
+    r = calculator.result
+    assert r["preset"] == "llama-2-7b" and r["matches_preset"]
+    assert r["params"] == 6_738_415_616  # Hugging Face Llama-2-7b-hf num_parameters()
+    assert r["tokens"] == 2e12  # Touvron et al. 2023, Table 1
+    assert r["breakdown"]["total"] == r["params"]
+    assert bytes(calculator.image.value).startswith(b"\x89PNG")
+
+
+def test_llama_2_7b_gpu_hours_near_published(calculator):
+    # Touvron et al. 2023, Table 2: Llama 2 7B took 184,320 A100-80GB GPU-hours for 2T
+    # tokens; 6ND at 40% MFU on 312 TFLOP/s lands within 3% of it.
+    calculator.controls["mfu"].value = 0.4
+    hours = calculator.result["device_hours"]
+    assert hours == pytest.approx(184_320, rel=0.03)
+    expected_days = scale.training_days(6 * 6_738_415_616 * 2e12, 1024, 312e12, 0.4)
+    assert calculator.result["days"] == pytest.approx(expected_days)
+
+
+def test_changing_preset_loads_its_shape(calculator):
+    calculator.controls["preset"].value = "gpt2-small"
+    r = calculator.result
+    assert r["params"] == 124_439_808
+    assert calculator.controls["d_model"].value == 768
+    assert r["tokens"] == pytest.approx(20 * 124_439_808)  # no published count: compute-optimal
+    assert calculator.message.value == ""
+    calculator.controls["preset"].value = "gpt3-175b"
+    # Brown et al. 2020, Table D.1: 3.14e23 FLOPs for 300B tokens.
+    assert calculator.result["training_flops"] == pytest.approx(3.14e23, rel=3e-3)
+
+
+def test_editing_the_shape_recounts(calculator):
+    calculator.controls["n_layers"].value = 16
+    r = calculator.result
+    assert not r["matches_preset"]
+    per_layer = (6_738_415_616 - 2 * 32000 * 4096 - 4096) // 32
+    assert r["params"] == 6_738_415_616 - 16 * per_layer
+
+
+def test_zero_stage_memory_bars(calculator):
+    # Rajbhandari et al. 2020, Figure 1 example: 7.5B params, 64 devices -> 31.4/16.6/1.88 GB.
+    calculator.controls["n_devices"].value = 64
+    calculator.controls["zero_stage"].value = 3
+    r = calculator.result
+    assert r["training_memory"]["total"] == pytest.approx(16 * r["params"] / 64)
+    assert r["fits_training"]
+    assert r["training_memory_by_stage"][0] == pytest.approx(16 * r["params"])
+    stacked_top = [
+        bar.get_y() + bar.get_height() for bar in calculator.train_bars["optimizer_states"]
+    ]
+    assert stacked_top == pytest.approx([r["training_memory_by_stage"][s] / GB for s in range(4)])
+    calculator.controls["zero_stage"].value = 0
+    assert not calculator.result["fits_training"]  # 108 GB > 80 GB
+
+
+def test_kv_cache_grows_with_batch(calculator):
+    one = calculator.result["inference_memory"]["kv_cache"]
+    calculator.controls["batch"].value = 8
+    assert calculator.result["inference_memory"]["kv_cache"] == 8 * one
+    assert one == scale.kv_cache_bytes("llama-2-7b", 1, 4096)  # 2 GiB at 4096 tokens in bf16
+    kv_bar = calculator.infer_bars["kv_cache"][0]
+    assert kv_bar.get_height() == pytest.approx(8 * one / GB)
+
+
+def test_bad_shape_shows_message_and_keeps_working(calculator):
+    before = calculator.result
+    calculator.controls["n_heads"].value = 7  # does not divide 4096
+    assert "must divide" in calculator.message.value
+    assert calculator.result is before
+    calculator.controls["n_heads"].value = 32
+    assert calculator.message.value == ""
+    assert calculator.result["params"] == 6_738_415_616
+
+
+def test_bad_constructor_argument_names_the_choices():
+    with pytest.raises(ValueError, match="llama-2-7b"):
+        lmwidgets.ScaleCalculator(preset="gpt-5")
+    with pytest.raises(ValueError, match="H100 SXM"):
+        lmwidgets.ScaleCalculator(hardware="abacus")

@@ -1,0 +1,61 @@
+"""ScalingLawLab through its controls and result, with a tiny family (the default is ~6 models)."""
+
+import lmwidgets
+from lmwidgets.core import scaling_law
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+pytestmark = pytest.mark.backends
+
+TINY = {"widths": (8, 32), "steps": 50}
+
+
+@pytest.fixture(scope="module")
+def lab():
+    return lmwidgets.ScalingLawLab(**TINY)
+
+
+def test_contracts(lab):
+    assert isinstance(lab.figure, Figure)
+    assert set(lab.controls) == {"widths", "steps", "seed"}
+    assert lab.message.value == ""
+    assert bytes(lab.image.value).startswith(b"\x89PNG")
+
+
+def test_result_is_the_cores_family_and_fit(lab):
+    family = scaling_law.train_family(**TINY)  # cached: the same trained models
+    r = lab.result
+    np.testing.assert_array_equal(r["widths"], [8, 32])
+    np.testing.assert_array_equal(r["val_loss"], family["val_loss"])
+    # The slope of the two points on log-log axes, by hand.
+    n, loss = r["n_non_embedding"], r["val_loss"]
+    alpha = -np.log(loss[1] / loss[0]) / np.log(n[1] / n[0])
+    assert r["alpha"] == pytest.approx(alpha)
+    assert r["kaplan_alpha"] == 0.076  # Kaplan et al. 2020, Eq. 1.1
+    x, y = lab.val_points.get_data()
+    np.testing.assert_array_equal(x, n)
+    np.testing.assert_array_equal(y, loss)
+
+
+def test_adding_a_width_extends_the_family(lab):
+    lab.controls["widths"].value = (8, 16, 32)
+    r = lab.result
+    np.testing.assert_array_equal(r["widths"], [8, 16, 32])
+    assert np.all(np.diff(r["n_non_embedding"]) > 0)
+    assert len(lab.fit_line.get_xdata()) == 50
+
+
+def test_one_width_is_a_message_not_an_exception(lab):
+    before = lab.result
+    lab.controls["widths"].value = (16,)
+    assert "at least 2 widths" in lab.message.value
+    assert lab.result is before
+    lab.controls["widths"].value = (8, 32)
+    assert lab.message.value == ""
+
+
+def test_bad_width_is_rejected_early():
+    with pytest.raises(ValueError, match="expected some of 8, 16"):
+        lmwidgets.ScalingLawLab(widths=(8, 7))
