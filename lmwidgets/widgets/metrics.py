@@ -1,0 +1,164 @@
+"""Pick a decision threshold and see the confusion matrix, precision, recall, F1, PR and ROC.
+
+Binary scores (one probability per example) or class probabilities (one column
+per class): the latter reduce to one class against the rest, chosen with a picker.
+"""
+
+import html
+
+from lmwidgets.core import metrics
+from lmwidgets.widgets._base import Explorer, new_figure
+
+import ipywidgets as widgets
+import numpy as np
+
+CELL_NAMES = (("tn", "fp"), ("fn", "tp"))
+
+
+class MetricsExplorer(Explorer):
+    """``MetricsExplorer(y_true, scores)``: a threshold control over a classifier's scores.
+
+    ``scores`` is a 1-D array of probabilities of the positive class (``y_true`` holds
+    0 and 1) or a 2-D array of class probabilities (``y_true`` holds class indices;
+    ``controls["positive_class"]`` picks the class scored one-vs-rest). A score at or
+    above ``controls["threshold"]`` is predicted positive. ``result`` holds the
+    counts, accuracy, precision, recall, F1, ROC AUC and average precision.
+    """
+
+    def __init__(self, y_true, scores, threshold=0.5, positive_class=None):
+        self._y_true = np.asarray(y_true)
+        self._scores = np.asarray(scores, dtype="float64")
+        self._curve_cache = {}
+        multiclass = self._scores.ndim == 2
+        classes = list(range(self._scores.shape[1])) if multiclass else [1]
+        if positive_class not in classes:
+            positive_class = classes[0]
+        controls = {
+            "threshold": widgets.FloatText(
+                value=threshold, step=0.05, description="threshold", layout={"width": "180px"}
+            ),
+            "positive_class": widgets.Dropdown(
+                options=classes,
+                value=positive_class,
+                description="positive class",
+                disabled=not multiclass,
+                style={"description_width": "initial"},
+            ),
+        }
+        self.readout = widgets.HTML()
+        self.note = widgets.HTML()
+        super().__init__(controls, self._build_figure(), footer=[self.readout, self.note])
+
+    def _binary(self):
+        if self._scores.ndim == 2:
+            return metrics.one_vs_rest(
+                self._y_true, self._scores, self.controls["positive_class"].value
+            )
+        return self._y_true, self._scores
+
+    def _curves(self, labels, scores):
+        key = self.controls["positive_class"].value
+        if key not in self._curve_cache:
+            fpr, tpr, _ = metrics.roc_curve(labels, scores)
+            precision, recall, _ = metrics.precision_recall_curve(labels, scores)
+            self._curve_cache[key] = {
+                "fpr": fpr,
+                "tpr": tpr,
+                "precision": precision,
+                "recall": recall,
+                "roc_auc": metrics.area_under_curve(fpr, tpr),
+                "average_precision": metrics.average_precision(labels, scores),
+            }
+        return self._curve_cache[key]
+
+    def update(self):
+        labels, scores = self._binary()
+        threshold = self.controls["threshold"].value
+        counts = metrics.threshold_metrics(labels, scores, threshold)
+        curves = self._curves(labels, scores)
+        self._draw_counts(counts)
+        self._roc_line.set_data(curves["fpr"], curves["tpr"])
+        self._pr_line.set_data(curves["recall"], curves["precision"])
+        positives, negatives = counts["tp"] + counts["fn"], counts["fp"] + counts["tn"]
+        fpr = counts["fp"] / negatives if negatives else 0.0
+        self._roc_point.set_data([fpr], [counts["recall"]])
+        self._pr_point.set_data([counts["recall"]], [counts["precision"]])
+        self._roc_axes.set_title(f"ROC · AUC {curves['roc_auc']:.3f}", fontsize=9)
+        self._pr_axes.set_title(
+            f"precision-recall · AP {curves['average_precision']:.3f}", fontsize=9
+        )
+        self.result = {
+            "threshold": float(threshold),
+            "positive_class": self.controls["positive_class"].value,
+            **counts,
+            "false_positive_rate": float(fpr),
+            "positives": int(positives),
+            "roc_auc": curves["roc_auc"],
+            "average_precision": curves["average_precision"],
+        }
+        self.readout.value = " · ".join(
+            f"{name} <b>{counts[name]:.3f}</b>"
+            for name in ("accuracy", "precision", "recall", "f1")
+        )
+        self.note.value = self._undefined_note(counts["undefined"])
+
+    @staticmethod
+    def _undefined_note(undefined):
+        if not undefined:
+            return ""
+        text = (
+            f"{', '.join(undefined)} undefined here (a division by zero: no positive "
+            "predictions or no positive examples), shown as 0."
+        )
+        return f'<span style="color:#8a5300">{html.escape(text)}</span>'
+
+    # --- drawing -------------------------------------------------------------------
+    def _build_figure(self):
+        figure = new_figure(9.0, 3.0)
+        cm_axes, self._pr_axes, self._roc_axes = figure.subplots(
+            1, 3, gridspec_kw={"width_ratios": [0.8, 1, 1]}
+        )
+        self._cm_image = cm_axes.imshow(
+            np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1, interpolation="nearest"
+        )
+        cm_axes.set(
+            xticks=[0, 1],
+            yticks=[0, 1],
+            xticklabels=["predicted −", "predicted +"],
+            yticklabels=["actual −", "actual +"],
+        )
+        cm_axes.tick_params(labelsize=8)
+        self._cm_texts = [
+            [cm_axes.text(j, i, "", ha="center", va="center", fontsize=10) for j in range(2)]
+            for i in range(2)
+        ]
+        cm_axes.set_title("confusion matrix", fontsize=9)
+        (self._pr_line,) = self._pr_axes.plot([], [], color="#1f77b4")
+        (self._pr_point,) = self._pr_axes.plot([], [], "o", color="#d62728", label="threshold")
+        self._pr_axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.05))
+        (self._roc_line,) = self._roc_axes.plot([], [], color="#1f77b4")
+        (self._roc_point,) = self._roc_axes.plot([], [], "o", color="#d62728", label="threshold")
+        self._roc_axes.plot([0, 1], [0, 1], ":", color="gray", lw=1)
+        self._roc_axes.set(
+            xlabel="false positive rate",
+            ylabel="true positive rate (recall)",
+            xlim=(0, 1),
+            ylim=(0, 1.02),
+        )
+        for ax in (self._pr_axes, self._roc_axes):
+            ax.tick_params(labelsize=8)
+            ax.xaxis.label.set_size(8)
+            ax.yaxis.label.set_size(8)
+            ax.grid(alpha=0.3)
+        self._roc_axes.legend(fontsize=8, loc="lower right")
+        figure.tight_layout()
+        return figure
+
+    def _draw_counts(self, counts):
+        grid = np.array([[counts[name] for name in row] for row in CELL_NAMES], dtype=float)
+        self._cm_image.set_data(grid / max(grid.max(), 1))
+        for i, row in enumerate(CELL_NAMES):
+            for j, name in enumerate(row):
+                dark = grid[i, j] > 0.6 * grid.max()
+                self._cm_texts[i][j].set_text(f"{name.upper()}\n{counts[name]}")
+                self._cm_texts[i][j].set_color("white" if dark else "black")
