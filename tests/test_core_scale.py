@@ -19,6 +19,7 @@ from lmwidgets.core.scale import (
     training_memory_bytes,
 )
 
+import keras
 import pytest
 
 GB = 1e9
@@ -217,4 +218,67 @@ def test_published_training_tokens_of_presets():
 
 
 def test_module_is_pure_python():
-    assert "keras" not in scale.__dict__
+    assert "keras" not in vars(scale)
+
+
+class _LearnedPositions(keras.layers.Layer):
+    def __init__(self, seq_len, d_model, **kwargs):
+        super().__init__(**kwargs)
+        self.table = self.add_weight(shape=(seq_len, d_model))
+
+    def call(self, x):
+        return x + self.table[: keras.ops.shape(x)[1]]
+
+
+def _keras_gpt2_like(cfg):
+    tokens = keras.Input((cfg.seq_len,), dtype="int32")
+    x = keras.layers.Embedding(cfg.vocab_size, cfg.d_model)(tokens)
+    x = _LearnedPositions(cfg.seq_len, cfg.d_model)(x)
+    for _ in range(cfg.n_layers):
+        h = keras.layers.LayerNormalization()(x)
+        x = x + keras.layers.MultiHeadAttention(cfg.n_heads, cfg.head_dim)(h, h)
+        h = keras.layers.LayerNormalization()(x)
+        h = keras.layers.Dense(cfg.d_ff, activation="gelu")(h)
+        x = x + keras.layers.Dense(cfg.d_model)(h)
+    x = keras.layers.LayerNormalization()(x)
+    return keras.Model(tokens, keras.layers.Dense(cfg.vocab_size, use_bias=False)(x))
+
+
+def _keras_llama_like(cfg):
+    tokens = keras.Input((cfg.seq_len,), dtype="int32")
+    x = keras.layers.Embedding(cfg.vocab_size, cfg.d_model)(tokens)
+    for _ in range(cfg.n_layers):
+        h = keras.layers.RMSNormalization()(x)
+        attention = keras.layers.GroupQueryAttention(
+            cfg.head_dim, cfg.n_heads, cfg.n_kv_heads, use_bias=False
+        )
+        x = x + attention(h, h)
+        h = keras.layers.RMSNormalization()(x)
+        gate = keras.layers.Dense(cfg.d_ff, activation="silu", use_bias=False)(h)
+        up = keras.layers.Dense(cfg.d_ff, use_bias=False)(h)
+        x = x + keras.layers.Dense(cfg.d_model, use_bias=False)(gate * up)
+    x = keras.layers.RMSNormalization()(x)
+    return keras.Model(tokens, keras.layers.Dense(cfg.vocab_size, use_bias=False)(x))
+
+
+def test_count_matches_a_keras_gpt2_style_model():
+    cfg = TransformerConfig(2, 32, 4, vocab_size=100, seq_len=16, tied_embeddings=False)
+    assert count_params(cfg) == _keras_gpt2_like(cfg).count_params()
+
+
+def test_count_matches_a_keras_llama_style_model_with_gqa():
+    cfg = TransformerConfig(
+        2,
+        32,
+        4,
+        vocab_size=100,
+        seq_len=16,
+        d_ff=48,
+        n_kv_heads=2,
+        gated_mlp=True,
+        tied_embeddings=False,
+        learned_positions=False,
+        biases=False,
+        norm="rmsnorm",
+    )
+    assert count_params(cfg) == _keras_llama_like(cfg).count_params()
