@@ -184,3 +184,14 @@ def robust_fit(x, y, loss, **params):
     intercept = y_center + intercept_std - slope * x_center
     final = regression_curve(loss, slope * x + intercept - y, **params)[0]
     return {"slope": float(slope), "intercept": float(intercept), "loss": float(np.mean(final))}
+
+
+def outlier_data(strength, points=20, seed=0):
+    """``(x, y)``: points near the line y = 2x + 1, the right-most one pushed up by ``strength``."""
+    if not np.isfinite(strength):
+        raise ValueError(f"strength must be a finite number. Received: strength={strength}.")
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0.0, 4.0, points)
+    y = 2.0 * x + 1.0 + 0.4 * rng.normal(size=points)
+    y[-1] += strength
+    return x, y
