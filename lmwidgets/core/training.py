@@ -247,8 +247,8 @@ def overfitting_run(
     Losses are the plain mean squared error (no L2 penalty, no dropout), so train
     and validation are measured the same way; they are recorded at about
     ``points`` evenly spaced epochs (every epoch when ``epochs <= points``), always
-    including the last. Returns the data, the loss curves, their final gap and
-    the fitted curve on a grid.
+    including the last. Returns the data, the loss curves, their final gap, the
+    fitted curve on a grid and the trained model.
     """
     if train_size < 2:
         raise ValueError(f"train_size must be at least 2. Received train_size={train_size}.")
@@ -281,4 +281,5 @@ def overfitting_run(
         "val_loss": np.array(val_loss),
         "gap": val_loss[-1] - train_loss[-1],
         "best_epoch": int(checkpoints[int(np.argmin(val_loss))]),
+        "model": model,
     }
