@@ -31,6 +31,7 @@ _LAZY = {
     "ScaleCalculator": "lmwidgets.widgets.scale",
     "ModelTimeline": "lmwidgets.widgets.timeline",
     "ScalingLawLab": "lmwidgets.widgets.scaling_law",
+    "Playground": "lmwidgets.widgets.playground",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -1,0 +1,423 @@
+"""The Playground's network as a real Keras model: build it, train it epoch by epoch, look inside.
+
+``build_model`` makes a small functional Keras model (Dense hidden layers, optional
+dropout, L1/L2 weight penalties). ``Trainer`` trains it one epoch at a time on
+minibatches, reports losses, accuracy and a confusion matrix, and evaluates every
+neuron over a grid of input points in one batched forward pass (the heatmaps).
+
+On JAX an epoch is one jitted call (``backend.jax_train_epoch``): Keras' ``fit`` costs
+milliseconds of Python per call, too slow to redraw 15 times a second. On the other
+backends each minibatch goes through ``model.train_on_batch``: slower, same numbers.
+"""
+
+from lmwidgets import backend
+
+import numpy as np
+
+MAX_LAYERS = 6
+MAX_NEURONS = 8
+PROBLEMS = ("classification", "regression")
+LOSSES = ("cross_entropy", "mse", "mae")
+REGULARIZATIONS = ("none", "l1", "l2")
+# name -> (Keras optimizer class name, extra arguments)
+OPTIMIZERS = {
+    "sgd": ("SGD", {}),
+    "momentum": ("SGD", {"momentum": 0.9}),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
+    "rmsprop": ("RMSprop", {}),
+    "adagrad": ("Adagrad", {}),
+    "adam": ("Adam", {}),
+    "adamw": ("AdamW", {}),
+}
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+class TrainingDiverged(FloatingPointError):
+    """An epoch produced a loss or weight that is NaN or infinite; the weights were kept."""
+
+    def __init__(self, message, epoch, loss):
+        super().__init__(message)
+        self.epoch = epoch
+        self.loss = loss
+
+
+def output_size(problem, n_classes):
+    """Units of the output layer: 1 for regression and two classes, else one per class."""
+    _check_choice("problem", problem, PROBLEMS)
+    return n_classes if problem == "classification" and n_classes > 2 else 1
+
+
+def build_model(
+    n_inputs,
+    layers=(4, 2),
+    activations="tanh",
+    problem="classification",
+    n_classes=2,
+    regularization="none",
+    regularization_rate=0.0,
+    dropout=0.0,
+    seed=0,
+):
+    """A Keras model ``n_inputs -> layers -> output`` with named hidden layers.
+
+    ``activations`` is one Keras activation name for every hidden layer or one per
+    layer. The output is sigmoid (two classes), softmax (more) or linear (regression).
+    Hidden layers are named ``hidden_1``, ``hidden_2``, ...; the output ``output``.
+    """
+    import keras
+
+    layers = check_layers(layers)
+    activations = _check_activations(activations, len(layers))
+    _check_choice("problem", problem, PROBLEMS)
+    _check_choice("regularization", regularization, REGULARIZATIONS)
+    if n_inputs < 1:
+        raise ValueError(f"The network needs at least one input. Received: n_inputs={n_inputs}.")
+    if regularization_rate < 0:
+        raise ValueError(f"regularization_rate must be >= 0. Received: {regularization_rate}.")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1). Received: dropout={dropout}.")
+    if problem == "classification" and n_classes < 2:
+        raise ValueError(f"Classification needs at least 2 classes. Received: {n_classes}.")
+    penalty = {
+        "none": None,
+        "l1": keras.regularizers.L1(regularization_rate),
+        "l2": keras.regularizers.L2(regularization_rate),
+    }[regularization]
+    if regularization_rate == 0:
+        penalty = None
+
+    inputs = keras.Input((n_inputs,), name="features")
+    h = inputs
+    for index, (units, activation) in enumerate(zip(layers, activations, strict=True), 1):
+        h = keras.layers.Dense(
+            units, activation=activation, kernel_regularizer=penalty, name=f"hidden_{index}"
+        )(h)
+        if dropout > 0:
+            h = keras.layers.Dropout(dropout, seed=seed + index, name=f"dropout_{index}")(h)
+    n_outputs = output_size(problem, n_classes)
+    output_activation = (
+        "linear" if problem == "regression" else ("sigmoid" if n_outputs == 1 else "softmax")
+    )
+    outputs = keras.layers.Dense(
+        n_outputs, activation=output_activation, kernel_regularizer=penalty, name="output"
+    )(h)
+    model = keras.Model(inputs, outputs, name="playground")
+    initialize_weights(model, seed)
+    return model
+
+
+def make_optimizer(name="sgd", learning_rate=0.03):
+    """A Keras optimizer by the Playground's name for it (see ``OPTIMIZERS``)."""
+    import keras
+
+    _check_choice("optimizer", name, tuple(OPTIMIZERS))
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0. Received: learning_rate={learning_rate}.")
+    class_name, arguments = OPTIMIZERS[name]
+    return getattr(keras.optimizers, class_name)(learning_rate=learning_rate, **arguments)
+
+
+def make_loss(loss="cross_entropy", problem="classification", n_classes=2):
+    """The Keras loss for this problem: cross-entropy (classification) or MSE / MAE.
+
+    Targets are encoded by ``encode_targets`` to match: one column of 0/1 for two
+    classes, one-hot columns for more, one column of values for regression.
+    """
+    import keras
+
+    _check_choice("loss", loss, LOSSES)
+    _check_choice("problem", problem, PROBLEMS)
+    if loss == "cross_entropy":
+        if problem == "regression":
+            raise ValueError("cross_entropy needs classes; for regression choose one of: mse, mae.")
+        if output_size(problem, n_classes) == 1:
+            return keras.losses.BinaryCrossentropy()
+        return keras.losses.CategoricalCrossentropy()
+    if loss == "mse":
+        return keras.losses.MeanSquaredError()
+    return keras.losses.MeanAbsoluteError()
+
+
+def encode_targets(y, problem, n_classes):
+    """Labels or targets as the float32 matrix the model's output is compared with."""
+    y = np.asarray(y)
+    if problem == "regression" or n_classes == 2:
+        return y.astype("float32").reshape(-1, 1)
+    return np.eye(n_classes, dtype="float32")[y.astype(int)]
+
+
+def check_layers(layers):
+    """``layers`` as a tuple of ints: 0 to 6 hidden layers of 1 to 8 neurons each."""
+    try:
+        layers = tuple(int(units) for units in layers)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"layers must be a sequence of neuron counts. Received: {layers!r}."
+        ) from None
+    if len(layers) > MAX_LAYERS or any(not 1 <= units <= MAX_NEURONS for units in layers):
+        raise ValueError(
+            f"layers must be at most {MAX_LAYERS} hidden layers of 1 to {MAX_NEURONS} "
+            f"neurons each. Received: {layers}."
+        )
+    return layers
+
+
+def _check_activations(activations, n_layers):
+    import keras
+
+    if isinstance(activations, str):
+        activations = (activations,) * n_layers
+    activations = tuple(activations)
+    if len(activations) != n_layers:
+        raise ValueError(
+            f"Give one activation per hidden layer ({n_layers}). Received: {activations}."
+        )
+    for name in activations:
+        try:
+            keras.activations.get(name)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"Unknown activation {name!r}. Valid activations: {', '.join(_activation_names())}."
+            ) from None
+    return activations
+
+
+def _activation_names():
+    try:
+        from lmwidgets.core.activations import names
+    except ImportError:
+        return ["relu", "tanh", "sigmoid", "linear"]
+    return names()
+
+
+def _check_choice(argument, value, valid):
+    if value not in valid:
+        raise ValueError(f"Unknown {argument} {value!r}. Valid choices: {', '.join(valid)}.")
+
+
+class Trainer:
+    """Trains a Playground model one epoch at a time and reports what it shows.
+
+    Give it data with ``set_data`` (transformed features; labels or targets). Each
+    epoch shuffles the training set and takes ``len(x_train) // batch_size``
+    minibatches (the remainder, different each epoch, waits for the next one).
+    ``reset(seed)`` starts again from fresh weights without rebuilding, so nothing
+    has to be compiled again.
+    """
+
+    def __init__(
+        self,
+        model,
+        optimizer,
+        loss="cross_entropy",
+        problem="classification",
+        n_classes=2,
+        batch_size=10,
+        seed=0,
+    ):
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = loss
+        self.problem = problem
+        self.n_classes = n_classes
+        self.batch_size = batch_size
+        loss_fn = make_loss(loss, problem, n_classes)
+        self._probe = _layer_probe(model)
+        model.compile(optimizer=optimizer, loss=loss_fn)
+        optimizer.build(model.trainable_variables)
+        self._initial_state = [
+            np.asarray(v.value) for v in (*model.non_trainable_variables, *optimizer.variables)
+        ]
+        if backend.backend_name() == "jax":
+            self._train_epoch = backend.jax_train_epoch(model, optimizer, loss_fn)
+            self._forward = backend.jax_forward(self._probe)
+        else:
+            self._train_epoch = self._keras_train_epoch
+            self._forward = self._keras_forward
+        empty = np.zeros((0, model.inputs[0].shape[-1]))
+        self.set_data(empty, np.zeros(0), empty, np.zeros(0))
+        self.epoch = 0
+        self._rng = np.random.default_rng(seed)
+
+    def set_data(self, x_train, y_train, x_test, y_test):
+        """The points to train on and to test on (features already transformed)."""
+        n_inputs = self.model.inputs[0].shape[-1]
+        self.x_train = np.asarray(x_train, dtype="float32").reshape(-1, n_inputs)
+        self.x_test = np.asarray(x_test, dtype="float32").reshape(-1, n_inputs)
+        self.labels_train = np.asarray(y_train)
+        self.labels_test = np.asarray(y_test)
+        self.y_train = encode_targets(y_train, self.problem, self.n_classes)
+        self.y_test = encode_targets(y_test, self.problem, self.n_classes)
+
+    def reset(self, seed=0):
+        """Fresh weights (the same as ``build_model(..., seed=seed)`` gives), epoch 0."""
+        learning_rate = self.learning_rate
+        initialize_weights(self.model, seed)
+        state = (*self.model.non_trainable_variables, *self.optimizer.variables)
+        for variable, value in zip(state, self._initial_state, strict=True):
+            variable.assign(value)
+        self.learning_rate = learning_rate
+        self.epoch = 0
+        self._rng = np.random.default_rng(seed)
+
+    @property
+    def batch_size(self):
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value):
+        value = int(value)
+        if value < 1:
+            raise ValueError(f"batch_size must be >= 1. Received: batch_size={value}.")
+        self._batch_size = value
+
+    @property
+    def learning_rate(self):
+        return float(np.asarray(self.optimizer.learning_rate))
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if not value > 0:
+            raise ValueError(f"learning_rate must be > 0. Received: learning_rate={value}.")
+        self.optimizer.learning_rate = float(value)
+
+    def train_epoch(self):
+        """Train one epoch; return the mean minibatch loss (with penalties, as optimized).
+
+        Raises ``TrainingDiverged`` if the loss or a weight became NaN or infinite; the
+        model then keeps the weights it had before this epoch.
+        """
+        if len(self.x_train) == 0:
+            raise ValueError("No training points: call set_data first.")
+        batch_size = min(self.batch_size, len(self.x_train))
+        n_batches = len(self.x_train) // batch_size
+        order = self._rng.permutation(len(self.x_train))[: n_batches * batch_size]
+        x = self.x_train[order].reshape(n_batches, batch_size, -1)
+        y = self.y_train[order].reshape(n_batches, batch_size, -1)
+        loss, finite = self._train_epoch(x, y)
+        if not finite:
+            raise TrainingDiverged(
+                f"diverged at epoch {self.epoch + 1}: the loss became {loss}",
+                self.epoch + 1,
+                loss,
+            )
+        self.epoch += 1
+        return loss
+
+    def _keras_train_epoch(self, x_batches, y_batches):
+        weights = self.model.get_weights()
+        optimizer_state = [np.asarray(v.value) for v in self.optimizer.variables]
+        losses = [
+            float(self.model.train_on_batch(x, y))
+            for x, y in zip(x_batches, y_batches, strict=True)
+        ]
+        loss = float(np.mean(losses))
+        finite = np.isfinite(loss) and all(np.all(np.isfinite(w)) for w in self.model.get_weights())
+        if not finite:
+            self.model.set_weights(weights)
+            for variable, value in zip(self.optimizer.variables, optimizer_state, strict=True):
+                variable.assign(value)
+        return loss, bool(finite)
+
+    def _keras_forward(self, x):
+        import keras
+
+        outputs = self._probe(x, training=False)
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        return [keras.ops.convert_to_numpy(out) for out in outputs]
+
+    def layer_outputs(self, x):
+        """Every hidden layer's activations and the output for inputs ``x``, one batched pass.
+
+        A list of numpy arrays: (n, units) per hidden layer, then the output (n, units).
+        """
+        return self._forward(np.asarray(x, dtype="float32"))
+
+    def predict(self, x):
+        """The model's output for inputs ``x``: P(class 1), class probabilities, or values."""
+        return self.layer_outputs(x)[-1]
+
+    def evaluate(self, grid_features=None):
+        """What the Playground shows now, from one forward pass over train, test and grid.
+
+        Losses are without penalties, as the Playground shows them. For classes also
+        accuracies and the test set's confusion matrix. With ``grid_features``,
+        ``"grid_outputs"`` holds ``layer_outputs`` of the grid.
+        """
+        n_train, n_test = len(self.x_train), len(self.x_test)
+        inputs = [self.x_train, self.x_test]
+        if grid_features is not None:
+            inputs.append(np.asarray(grid_features, dtype="float32"))
+        outputs = self.layer_outputs(np.concatenate(inputs))
+        output = outputs[-1]
+        train_out, test_out = output[:n_train], output[n_train : n_train + n_test]
+        report = {
+            "train_loss": loss_value(self.loss, self.y_train, train_out),
+            "test_loss": loss_value(self.loss, self.y_test, test_out),
+        }
+        if self.problem == "classification":
+            train_pred, test_pred = predicted_classes(train_out), predicted_classes(test_out)
+            report["train_accuracy"] = float(np.mean(train_pred == self.labels_train))
+            report["test_accuracy"] = float(np.mean(test_pred == self.labels_test))
+            report["confusion_matrix"] = confusion_matrix(
+                self.labels_test, test_pred, self.n_classes
+            )
+        if grid_features is not None:
+            report["grid_outputs"] = [out[n_train + n_test :] for out in outputs]
+        return report
+
+
+def initialize_weights(model, seed):
+    """Glorot-uniform kernels and zero biases, the same for the same seed and shapes."""
+    import keras
+
+    for index, layer in enumerate(model.layers):
+        if not isinstance(layer, keras.layers.Dense):
+            continue
+        initializer = keras.initializers.GlorotUniform(seed=seed * 1000 + index)
+        layer.kernel.assign(initializer(layer.kernel.shape))
+        layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
+
+
+def loss_value(loss, y_true, y_pred):
+    """The loss as Keras defines it (its 1e-7 clipping included), computed in numpy."""
+    _check_choice("loss", loss, LOSSES)
+    y_true = np.asarray(y_true, dtype="float64")
+    y_pred = np.asarray(y_pred, dtype="float64")
+    if len(y_true) == 0:
+        return float("nan")
+    if loss == "mse":
+        return float(np.mean((y_true - y_pred) ** 2))
+    if loss == "mae":
+        return float(np.mean(np.abs(y_true - y_pred)))
+    eps = 1e-7
+    if y_pred.shape[-1] == 1:
+        p = np.clip(y_pred, eps, 1 - eps)
+        return float(np.mean(-(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))))
+    p = np.clip(y_pred / np.sum(y_pred, axis=-1, keepdims=True), eps, 1 - eps)
+    return float(np.mean(-np.sum(y_true * np.log(p), axis=-1)))
+
+
+def predicted_classes(output):
+    """Class indices from the output: threshold 0.5 for one sigmoid unit, else argmax."""
+    output = np.asarray(output)
+    if output.shape[-1] == 1:
+        return (output[..., 0] >= 0.5).astype("int32")
+    return np.argmax(output, axis=-1).astype("int32")
+
+
+def confusion_matrix(labels, predicted, n_classes):
+    """``m[i, j]``: how many points of class i were predicted as class j."""
+    matrix = np.zeros((n_classes, n_classes), dtype="int64")
+    np.add.at(matrix, (np.asarray(labels, int), np.asarray(predicted, int)), 1)
+    return matrix
+
+
+def _layer_probe(model):
+    """A model sharing ``model``'s layers that returns every hidden layer's output too."""
+    import keras
+
+    hidden = [layer.output for layer in model.layers if layer.name.startswith("hidden_")]
+    return keras.Model(model.input, [*hidden, model.output], name="playground_probe")

@@ -1,0 +1,329 @@
+"""The Playground's Keras model and the widget, through ``controls`` and ``result``.
+
+References: Keras itself (``train_on_batch`` on an identical model, ``keras.losses``),
+the dense-layer formula in numpy, and the parameter count of a dense network.
+"""
+
+import time
+
+import lmwidgets
+from lmwidgets.core import playground_data as data
+from lmwidgets.core import playground_model as network
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.backends
+
+
+# -- core: the model -------------------------------------------------------------------
+
+
+def test_model_shape_and_parameter_count():
+    model = network.build_model(3, (4, 2), "relu", "classification", n_classes=3)
+    # (3*4 + 4) + (4*2 + 2) + (2*3 + 3) weights and biases
+    assert model.count_params() == 16 + 10 + 9
+    assert [layer.name for layer in model.layers[1:]] == ["hidden_1", "hidden_2", "output"]
+    assert model.layers[-1].activation.__name__ == "softmax"
+    regression = network.build_model(2, (), problem="regression")
+    assert regression.count_params() == 3
+    assert regression.layers[-1].activation.__name__ == "linear"
+
+
+def test_bad_network_settings_name_the_valid_ones():
+    with pytest.raises(ValueError, match="at most 6 hidden layers of 1 to 8"):
+        network.build_model(2, (9,))
+    with pytest.raises(ValueError, match="Valid activations: .*tanh"):
+        network.build_model(2, (2,), "not_an_activation")
+    with pytest.raises(ValueError, match="sgd, momentum, nesterov, rmsprop, adagrad, adam"):
+        network.make_optimizer("lion")
+    with pytest.raises(ValueError, match="mse, mae"):
+        network.make_loss("cross_entropy", "regression")
+
+
+def test_hidden_outputs_are_the_dense_formula():
+    model = network.build_model(2, (3, 2), ("tanh", "relu"), seed=4)
+    trainer = network.Trainer(model, network.make_optimizer("sgd", 0.1), batch_size=5)
+    x = np.array([[0.5, -1.0], [2.0, 0.25]], dtype="float32")
+    hidden_1, hidden_2, output = trainer.layer_outputs(x)
+    (w1, b1), (w2, b2), (w3, b3) = (
+        model.get_layer(n).get_weights() for n in ("hidden_1", "hidden_2", "output")
+    )
+    np.testing.assert_allclose(hidden_1, np.tanh(x @ w1 + b1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(hidden_2, np.maximum(hidden_1 @ w2 + b2, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(output, 1 / (1 + np.exp(-(hidden_2 @ w3 + b3))), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("loss", "shape"), [("cross_entropy", 1), ("cross_entropy", 3), ("mse", 3), ("mae", 1)]
+)
+def test_loss_value_is_keras_loss(loss, shape):
+    import keras
+
+    rng = np.random.default_rng(0)
+    if shape == 1:
+        y_true = rng.integers(0, 2, (50, 1)).astype("float32")
+        y_pred = rng.uniform(0, 1, (50, 1)).astype("float32")
+        y_pred[0] = 1.0  # exercises the clipping
+    else:
+        y_true = np.eye(3, dtype="float32")[rng.integers(0, 3, 50)]
+        y_pred = rng.dirichlet(np.ones(3), 50).astype("float32")
+    keras_loss = network.make_loss(loss, "classification", 2 if shape == 1 else 3)
+    expected = float(keras.ops.convert_to_numpy(keras_loss(y_true, y_pred)))
+    assert network.loss_value(loss, y_true, y_pred) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("regularization", ["none", "l2"])
+def test_one_full_batch_epoch_is_one_keras_sgd_step(regularization):
+    import keras
+
+    x, y = data.make_dataset("circle", 40, seed=1)
+    settings = dict(layers=(3,), regularization=regularization, regularization_rate=0.01, seed=7)
+    model = network.build_model(2, **settings)
+    reference = network.build_model(2, **settings)
+    trainer = network.Trainer(model, network.make_optimizer("sgd", 0.5), batch_size=40)
+    trainer.set_data(x, y, x[:5], y[:5])
+    trainer.train_epoch()
+    reference.compile(keras.optimizers.SGD(0.5), keras.losses.BinaryCrossentropy())
+    reference.train_on_batch(x, y.reshape(-1, 1).astype("float32"))
+    for ours, theirs in zip(model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+    assert trainer.epoch == 1
+
+
+def test_divergence_keeps_the_last_finite_weights():
+    x, y = data.make_dataset("plane", 100, seed=0)
+    model = network.build_model(2, (4,), "linear", problem="regression", n_classes=1)
+    trainer = network.Trainer(
+        model, network.make_optimizer("sgd", 10.0), "mse", "regression", 1, batch_size=10
+    )
+    trainer.set_data(x * 100, y, x, y)
+    before = model.get_weights()
+    with pytest.raises(network.TrainingDiverged, match="diverged at epoch 1"):
+        trainer.train_epoch()
+    for now, then in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(now, then)
+    assert trainer.epoch == 0
+
+
+def test_reset_gives_the_weights_of_a_fresh_build():
+    model = network.build_model(2, (4, 2), seed=3)
+    trainer = network.Trainer(model, network.make_optimizer("adam", 0.1), seed=3)
+    x, y = data.make_dataset("xor", 60)
+    trainer.set_data(x, y, x, y)
+    trainer.train_epoch()
+    trainer.reset(3)
+    for now, fresh in zip(
+        model.get_weights(), network.build_model(2, (4, 2), seed=3).get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(now, fresh)
+    assert trainer.epoch == 0 and trainer.learning_rate == pytest.approx(0.1)
+
+
+def test_confusion_matrix_counts_true_rows_predicted_columns():
+    matrix = network.confusion_matrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], 3)
+    np.testing.assert_array_equal(matrix, [[1, 1, 0], [0, 1, 0], [1, 0, 1]])
+
+
+# -- the widget --------------------------------------------------------------------------
+
+CONTROL_NAMES = {
+    "dataset",
+    "noise",
+    "train_ratio",
+    "batch_size",
+    "features",
+    "layers",
+    "learning_rate",
+    "activation",
+    "regularization",
+    "regularization_rate",
+    "problem",
+    "optimizer",
+    "loss",
+    "dropout",
+    "stop_after_epochs",
+    "play",
+    "classes",
+    "seed",
+    "layer_activations",
+}
+
+
+@pytest.fixture(scope="module")
+def circle():
+    """One widget trained on the circle, shared by the tests that only read it."""
+    playground = lmwidgets.Playground(optimizer="adam", learning_rate=0.03, activation="relu")
+    playground.step(60)
+    return playground
+
+
+def test_controls_have_the_playground_names():
+    playground = lmwidgets.Playground(layers=(2,))
+    assert CONTROL_NAMES <= set(playground.controls)
+    assert playground.result["epoch"] == 0
+    assert playground.result["boundary"].shape == (40, 40)
+    assert {"step", "reset", "regenerate"} <= set(playground.buttons)
+
+
+def test_circle_is_learned(circle):
+    result = circle.result
+    assert result["epoch"] == 60
+    assert result["test_accuracy"] > 0.9
+    assert result["train_loss"] < result["history"]["train_loss"][0]
+    assert len(result["history"]["test_loss"]) == 61
+    assert result["confusion_matrix"].sum() == 250
+    # The boundary is P(class 1): high in the middle (inner class), low in the corners.
+    assert result["boundary"][20, 20] > 0.5 > result["boundary"][0, 0]
+
+
+def test_result_is_what_the_model_computes(circle):
+    grid = np.stack(np.meshgrid(circle.result["grid_x"], circle.result["grid_y"]), -1)
+    predicted = circle.model.predict(grid.reshape(-1, 2), verbose=0).reshape(40, 40)
+    np.testing.assert_allclose(circle.result["boundary"], predicted, rtol=1e-4, atol=1e-5)
+    assert [n.shape for n in circle.result["neurons"]] == [(40, 40, 4), (40, 40, 2)]
+
+
+def test_model_exports_and_reloads(circle, tmp_path):
+    import keras
+
+    path = tmp_path / "playground.keras"
+    circle.model.save(path)
+    x = np.array([[0.0, 0.0], [5.0, 5.0]], dtype="float32")
+    np.testing.assert_allclose(
+        keras.models.load_model(path).predict(x, verbose=0),
+        circle.model.predict(x, verbose=0),
+        rtol=1e-6,
+    )
+
+
+def test_layers_are_added_and_removed_with_buttons():
+    playground = lmwidgets.Playground(layers=(2,))
+    layers = playground.controls["layers"]
+    add_layer = layers.children[1]
+    add_layer.click()
+    assert playground.result["layers"] == (2, 2)
+    neuron_plus = layers.children[-1].children[2]
+    neuron_plus.click()
+    assert playground.result["layers"] == (2, 3)
+    assert [n.shape[-1] for n in playground.result["neurons"]] == [2, 3]
+    assert playground.result["n_parameters"] == (2 * 2 + 2) + (2 * 3 + 3) + (3 + 1)
+    layers.children[2].click()  # - layer
+    assert playground.result["layers"] == (2,)
+    playground.controls["layers"].value = ()
+    assert playground.result["neurons"] == [] and playground.result["n_parameters"] == 3
+
+
+def test_activation_applies_to_every_layer_and_can_differ_per_layer():
+    playground = lmwidgets.Playground(layers=(2, 2))
+    playground.controls["activation"].value = "relu"
+    assert playground.result["activations"] == ("relu", "relu")
+    playground.controls["layer_activations"].value = ("gelu", "relu")
+    assert playground.model.get_layer("hidden_1").activation.__name__ == "gelu"
+    playground.controls["layers"].value = (2, 2, 2)
+    assert playground.result["activations"] == ("gelu", "relu", "relu")
+
+
+def test_features_change_the_inputs_and_reject_none():
+    playground = lmwidgets.Playground(layers=(2,))
+    playground.controls["features"].value = ("x1^2", "x2^2", "x1*x2")
+    assert playground.model.inputs[0].shape[-1] == 3
+    assert playground.result["features"] == ("x1^2", "x2^2", "x1*x2")
+    playground.controls["features"].value = ()
+    assert "at least one feature" in playground.message.value
+    playground.controls["features"].value = ("x1",)
+    assert playground.message.value == "" and playground.model.inputs[0].shape[-1] == 1
+
+
+def test_dataset_and_problem_stay_consistent():
+    playground = lmwidgets.Playground(layers=(2,))
+    playground.controls["dataset"].value = "multi_gaussian"
+    assert playground.controls["problem"].value == "regression"
+    assert playground.controls["loss"].value == "mse"
+    assert "test_accuracy" not in playground.result
+    playground.controls["problem"].value = "classification"
+    assert playground.controls["dataset"].value == "circle"
+    assert playground.result["problem"] == "classification"
+
+
+def test_noise_ratio_and_regenerate_change_the_data():
+    playground = lmwidgets.Playground(layers=(2,))
+    playground.controls["train_ratio"].value = 20
+    assert playground.result["confusion_matrix"].sum() == 400
+    before = playground.result["test_loss"]
+    playground.buttons["regenerate"].click()
+    assert playground.controls["seed"].value == 1
+    assert playground.result["test_loss"] != before
+
+
+def test_blow_up_pauses_with_advice_and_the_widget_keeps_working():
+    playground = lmwidgets.Playground(dataset="plane", layers=(4,), learning_rate=10.0)
+    playground.step(5)
+    result = playground.result
+    assert result["diverged"] and result["epoch"] == 0
+    assert "Lower the learning rate (now 10)" in playground.message.value
+    assert all(np.all(np.isfinite(w)) for w in playground.model.get_weights())
+    playground.controls["learning_rate"].value = 0.01
+    playground.step(5)
+    assert playground.result["epoch"] == 5 and not playground.result["diverged"]
+    assert np.isfinite(playground.result["test_loss"]) and playground.message.value == ""
+
+
+def test_own_data_classification_and_regression():
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (120, 2))
+    labels = np.where(x[:, 0] > 0, 10, 20) + np.where(x[:, 1] > 0, 5, 0)
+    playground = lmwidgets.Playground(data=(x, labels), optimizer="adam", layers=(6,))
+    assert playground.result["n_classes"] == 4 and playground.controls["dataset"].disabled
+    playground.step(40)
+    assert playground.result["confusion_matrix"].shape == (4, 4)
+    assert playground.result["test_accuracy"] > 0.8
+    regression = lmwidgets.Playground(data=(x, 0.5 * x[:, 0]), layers=(2,))
+    assert regression.result["problem"] == "regression"
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        lmwidgets.Playground(data=(np.zeros((5, 3)), np.zeros(5)))
+
+
+def test_three_arm_spiral():
+    playground = lmwidgets.Playground(
+        dataset="spiral", classes=3, layers=(8, 8), optimizer="adam", activation="relu"
+    )
+    playground.step(20)
+    result = playground.result
+    assert result["n_classes"] == 3 and result["output_grid"].shape == (40, 40, 3)
+    assert set(np.unique(result["boundary"])) <= {0, 1, 2}
+    assert result["confusion_matrix"].shape == (3, 3)
+    np.testing.assert_allclose(result["output_grid"].sum(-1), 1, rtol=1e-5)
+
+
+def test_unknown_setting_is_rejected():
+    with pytest.raises(ValueError, match="Unknown setting.*Valid: .*activation"):
+        lmwidgets.Playground(activaton="relu")
+
+
+def _wait_for(condition, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_play_trains_in_the_background_until_paused():
+    playground = lmwidgets.Playground(layers=(2,))
+    playground.controls["play"].value = True
+    assert playground.result["playing"]
+    assert _wait_for(lambda: playground.result["epoch"] >= 3)
+    playground.controls["play"].value = False
+    stopped_at = playground.result["epoch"]
+    assert not playground.result["playing"]
+    time.sleep(0.2)
+    assert playground.result["epoch"] == stopped_at
+    playground.close()
+
+
+def test_play_stops_after_n_epochs():
+    playground = lmwidgets.Playground(layers=(2,), stop_after_epochs=4)
+    playground.play()
+    assert _wait_for(lambda: not playground.controls["play"].value)
+    assert playground.result["epoch"] == 4
+    assert "Stopped after 4 epochs" in playground.message.value
