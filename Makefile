@@ -12,14 +12,14 @@ export KERAS_BACKEND ?= jax
 export LMWIDGETS_OFFLINE ?= 1
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
 
-.PHONY: lab test install install-test unit lessons-check lessons lint clean
+.PHONY: lab test install install-test unit lessons-check browser lessons lint clean
 
 # JupyterLab refuses to run as root (containers, cloud shells) without --allow-root.
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) lessons/00_welcome.ipynb
 
 test: $(VENV)/.installed-test
-	@$(MAKE) --no-print-directory lint unit lessons-check
+	@$(MAKE) --no-print-directory lint unit lessons-check browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,8 @@ lint: $(VENV)/.installed-test
 # Every test on JAX (the default backend), then the backend-dependent ones on PyTorch.
 unit: $(VENV)/.installed-test
 	@start=$$(date +%s); \
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 tests && \
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 -m backends tests && \
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 tests --ignore=tests/browser && \
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 -m backends tests --ignore=tests/browser && \
 	echo "== unit tests: $$(( $$(date +%s) - start )) s"
 
 # nbval in strict mode: every lesson re-run and its outputs compared with the committed ones.
@@ -60,6 +60,13 @@ lessons-check: $(VENV)/.installed-test
 	@start=$$(date +%s); \
 	$(BIN)/python -m pytest $(NBVAL) lessons/ && \
 	echo "== lessons: $$(( $$(date +%s) - start )) s"
+
+# Every lesson run from JupyterLab's UI in headless Chromium (Debian's): widgets must render
+# and respond. Skips where Chromium is missing, except under CI=true. Screenshots: artifacts/.
+browser: $(VENV)/.installed-test
+	@start=$$(date +%s); \
+	$(BIN)/python -m pytest -p no:xdist tests/browser && \
+	echo "== browser: $$(( $$(date +%s) - start )) s"
 
 # Re-execute every lesson (or LESSON=lessons/04_math.ipynb) and rewrite its outputs.
 LESSON ?= lessons/*.ipynb

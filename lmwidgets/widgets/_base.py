@@ -47,7 +47,10 @@ class Explorer(widgets.VBox):
         if control_rows is None:
             control_rows = [widgets.HBox(list(self.controls.values()))]
         super().__init__(children=[*control_rows, self.image, self.message, *footer], **kwargs)
-        for control in self.controls.values():
+        # CSS classes name the widget and each control, so browser tests can find them.
+        self.add_class(f"lmwidgets-{type(self).__name__}")
+        for name, control in self.controls.items():
+            control.add_class(f"lmw-control-{name}")
             if "value" in control.trait_names():
                 control.observe(self._on_change, names="value")
         self.refresh()
