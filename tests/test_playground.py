@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.backends
+GRID = 70  # grid points a side of the heatmaps
 
 
 # -- core: the model -------------------------------------------------------------------
@@ -162,7 +163,7 @@ def test_controls_have_the_playground_names():
     playground = lmwidgets.Playground(layers=(2,))
     assert CONTROL_NAMES <= set(playground.controls)
     assert playground.result["epoch"] == 0
-    assert playground.result["boundary"].shape == (40, 40)
+    assert playground.result["boundary"].shape == (GRID, GRID)
     assert {"step", "reset", "regenerate"} <= set(playground.buttons)
 
 
@@ -174,14 +175,14 @@ def test_circle_is_learned(circle):
     assert len(result["history"]["test_loss"]) == 61
     assert result["confusion_matrix"].sum() == 250
     # The boundary is P(class 1): high in the middle (inner class), low in the corners.
-    assert result["boundary"][20, 20] > 0.5 > result["boundary"][0, 0]
+    assert result["boundary"][GRID // 2, GRID // 2] > 0.5 > result["boundary"][0, 0]
 
 
 def test_result_is_what_the_model_computes(circle):
     grid = np.stack(np.meshgrid(circle.result["grid_x"], circle.result["grid_y"]), -1)
-    predicted = circle.model.predict(grid.reshape(-1, 2), verbose=0).reshape(40, 40)
+    predicted = circle.model.predict(grid.reshape(-1, 2), verbose=0).reshape(GRID, GRID)
     np.testing.assert_allclose(circle.result["boundary"], predicted, rtol=1e-4, atol=1e-5)
-    assert [n.shape for n in circle.result["neurons"]] == [(40, 40, 4), (40, 40, 2)]
+    assert [n.shape for n in circle.result["neurons"]] == [(GRID, GRID, 4), (GRID, GRID, 2)]
 
 
 def test_model_exports_and_reloads(circle, tmp_path):
@@ -290,7 +291,7 @@ def test_three_arm_spiral():
     )
     playground.step(20)
     result = playground.result
-    assert result["n_classes"] == 3 and result["output_grid"].shape == (40, 40, 3)
+    assert result["n_classes"] == 3 and result["output_grid"].shape == (GRID, GRID, 3)
     assert set(np.unique(result["boundary"])) <= {0, 1, 2}
     assert result["confusion_matrix"].shape == (3, 3)
     np.testing.assert_allclose(result["output_grid"].sum(-1), 1, rtol=1e-5)
@@ -324,6 +325,7 @@ def test_play_trains_in_the_background_until_paused():
 def test_play_stops_after_n_epochs():
     playground = lmwidgets.Playground(layers=(2,), stop_after_epochs=4)
     playground.play()
-    assert _wait_for(lambda: not playground.controls["play"].value)
+    assert _wait_for(lambda: not playground.result["playing"])
+    assert not playground.controls["play"].value
     assert playground.result["epoch"] == 4
     assert "Stopped after 4 epochs" in playground.message.value

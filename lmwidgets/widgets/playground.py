@@ -31,7 +31,13 @@ from PIL import Image
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#8c564b")
 _COLORMAP = LinearSegmentedColormap.from_list("playground", ["#f59322", "#e8eaeb", "#0877bd"])
 _LIGHT = np.array(to_rgb("#e8eaeb"))
-GRID_RESOLUTION = 40
+GRID_RESOLUTION = 70
+# The figure's layout in pixels (at 80 dpi), so heatmaps can be placed without resampling.
+FIGURE_PIXELS = (768, 336)
+CELL, GAP = 30, 4  # a neuron's heatmap and the space between two of a column
+MOSAIC_ORIGIN = (4, 8)
+MOSAIC_SIZE = (7 * (CELL + 3 * GAP) + GAP, 8 * (CELL + GAP) + GAP)
+BOUNDARY_BOX = (318, 24, 4 * GRID_RESOLUTION)  # left, bottom, side: 4 pixels a grid point
 ACTIVATIONS_FIRST = ("tanh", "relu", "sigmoid", "linear")
 
 # What a change of each control does: new data, a new network, or a live setting.
@@ -644,37 +650,53 @@ class Playground(Explorer):
     # -- drawing -----------------------------------------------------------------
 
     def _make_figure(self):
-        figure = new_figure(9.6, 4.2, dpi=80)
-        self._network_axes = figure.add_axes((0.005, 0.02, 0.39, 0.9))
-        self._network_axes.set_axis_off()
-        self._mosaic = self._network_axes.imshow(
-            np.ones((2, 2, 3)), interpolation="nearest", aspect="auto"
-        )
+        figure = new_figure(FIGURE_PIXELS[0] / 80, FIGURE_PIXELS[1] / 80, dpi=80)
+        # Heatmaps are figure images placed pixel for pixel: no resampling per frame.
+        x0, y0 = MOSAIC_ORIGIN
+        self._mosaic = figure.figimage(np.ones((2, 2, 3)), xo=x0, yo=y0, origin="upper")
+        top = (y0 + MOSAIC_SIZE[1] + 3) / FIGURE_PIXELS[1]
         self._column_titles = [
-            self._network_axes.text(0, 0, "", fontsize=8, ha="center", va="bottom")
-            for _ in range(network.MAX_LAYERS + 1)
+            figure.text(
+                (x0 + _column_left(i) + CELL / 2) / FIGURE_PIXELS[0],
+                top,
+                "",
+                fontsize=8,
+                ha="center",
+                va="bottom",
+            )
+            for i in range(network.MAX_LAYERS + 1)
         ]
-        self._boundary_axes = figure.add_axes((0.41, 0.04, 0.39, 0.893))
+        self._n_columns = None
+        x0, y0, size = BOUNDARY_BOX
+        self._boundary_axes = figure.add_axes(
+            (
+                x0 / FIGURE_PIXELS[0],
+                y0 / FIGURE_PIXELS[1],
+                size / FIGURE_PIXELS[0],
+                size / FIGURE_PIXELS[1],
+            )
+        )
         self._boundary_axes.set_xticks([])
         self._boundary_axes.set_yticks([])
-        self._boundary_image = self._boundary_axes.imshow(
-            np.ones((2, 2, 3)), origin="lower", interpolation="bilinear", aspect="auto"
+        # Under the axes, whose background is see-through, so the points lie on the heatmap.
+        self._boundary_axes.patch.set_visible(False)
+        self._boundary_image = figure.figimage(
+            np.ones((2, 2, 3)), xo=x0, yo=y0, origin="upper", zorder=-1
         )
         self._point_artists = []
-        self._loss_axes = figure.add_axes((0.815, 0.56, 0.18, 0.36))
+        self._loss_axes = figure.add_axes((0.8, 0.56, 0.19, 0.36))
         self._loss_axes.set_xticks([])
         self._loss_axes.set_yticks([])
         self._loss_axes.set_title("loss: train (grey), test (black)", fontsize=7)
         (self._train_curve,) = self._loss_axes.plot([], [], color="0.6", lw=1.2)
         (self._test_curve,) = self._loss_axes.plot([], [], color="black", lw=1.2)
-        self._confusion_axes = figure.add_axes((0.815, 0.04, 0.18, 0.38))
+        self._confusion_axes = figure.add_axes((0.8, 0.07, 0.19, 0.36))
         self._confusion_axes.set_xticks([])
         self._confusion_axes.set_yticks([])
         self._confusion_image = self._confusion_axes.imshow(
             np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, aspect="auto"
         )
         self._background = None
-        self._mosaic_shape = None
         return figure
 
     def _draw_points(self):
@@ -710,7 +732,6 @@ class Playground(Explorer):
         self._point_artists = artists
         self._background = None
         x_min, x_max, y_min, y_max = d["extent"]
-        self._boundary_image.set_extent(d["extent"])
         axes.set_xlim(x_min, x_max)
         axes.set_ylim(y_min, y_max)
         matrix_size = d["n_classes"] if d["problem"] == "classification" else 0
@@ -735,9 +756,9 @@ class Playground(Explorer):
         else:
             boundary = np.argmax(output, axis=-1)
             colors = _class_colors(output)
-        self._boundary_image.set_data(_to_bytes(colors))
+        self._boundary_image.set_data(_resize(_to_bytes(colors[::-1]), BOUNDARY_BOX[2]))
         feature_maps = d["grid_features"].reshape(size, size, -1)
-        self._mosaic.set_data(_to_bytes(self._network_mosaic([feature_maps, *outputs[:-1]])))
+        self._mosaic.set_data(self._network_mosaic([feature_maps, *outputs[:-1]]))
         self._draw_curves()
         self._draw_confusion(report.get("confusion_matrix"))
 
@@ -791,37 +812,23 @@ class Playground(Explorer):
 
     def _network_mosaic(self, columns):
         """Every feature's and neuron's heatmap, a column per layer, as one RGB image."""
-        cell, gap = 20, 4
-        n_rows = max(map(lambda c: c.shape[-1], columns))
-        n_rows = max(n_rows, network.MAX_NEURONS)
-        # Room for every possible column, so a cell keeps its size as layers come and go.
-        width = (network.MAX_LAYERS + 1) * (cell + 3 * gap) + gap
-        image = np.ones((n_rows * (cell + gap) + gap, width, 3))
-        step = GRID_RESOLUTION // cell
+        image = np.full((MOSAIC_SIZE[1], MOSAIC_SIZE[0], 3), 255, dtype=np.uint8)
         for col, maps in enumerate(columns):
             scale = np.max(np.abs(maps), axis=(0, 1))
             scale[scale == 0] = 1
-            rgb = _COLORMAP((maps[::-step, ::step] / scale + 1) / 2)[..., :3]
-            left = gap + col * (cell + 3 * gap)
+            cells = _COLORMAP((_resize(maps[::-1], CELL) / scale + 1) / 2, bytes=True)[..., :3]
+            left = _column_left(col)
             for row in range(maps.shape[-1]):
-                top = gap + row * (cell + gap)
-                image[top : top + cell, left : left + cell] = rgb[:, :, row]
-        if self._mosaic_shape != image.shape:
-            self._mosaic_shape = image.shape
-            self._place_column_titles(len(columns), cell, gap, image.shape)
+                top = GAP + row * (CELL + GAP)
+                image[top : top + CELL, left : left + CELL] = cells[:, :, row]
+        if self._n_columns != len(columns):
+            self._n_columns = len(columns)
+            titles = ["input"] + [f"layer {i}" for i in range(1, len(columns))]
+            for index, text in enumerate(self._column_titles):
+                text.set_visible(index < len(columns))
+                text.set_text(titles[index] if index < len(columns) else "")
+            self._background = None
         return image
-
-    def _place_column_titles(self, n_columns, cell, gap, shape):
-        titles = ["input"] + [f"layer {i}" for i in range(1, n_columns)]
-        for index, text in enumerate(self._column_titles):
-            text.set_visible(index < n_columns)
-            if index < n_columns:
-                text.set_text(titles[index])
-                text.set_position((gap + index * (cell + 3 * gap) + cell / 2, -1))
-        self._mosaic.set_extent((-0.5, shape[1] - 0.5, shape[0] - 0.5, -0.5))
-        self._network_axes.set_xlim(-0.5, shape[1] - 0.5)
-        self._network_axes.set_ylim(shape[0] - 0.5, -0.5 - 10)
-        self._background = None
 
     def _draw_curves(self):
         history = self._history
@@ -858,7 +865,8 @@ class Playground(Explorer):
         JPEG, because encoding a PNG of this figure costs more than drawing it.
         """
         canvas = self.figure.canvas
-        dynamic = self._dynamic_artists()
+        heatmaps = (self._boundary_image, self._mosaic)
+        dynamic = [*heatmaps, *self._dynamic_artists()]
         for artist in dynamic:
             artist.set_animated(True)
         try:
@@ -867,7 +875,13 @@ class Playground(Explorer):
                 self._background = canvas.copy_from_bbox(self.figure.bbox)
             else:
                 canvas.restore_region(self._background)
-            for artist in dynamic:
+            # The heatmaps are already pixels of the right size: copied, not drawn.
+            pixels = np.asarray(canvas.buffer_rgba())
+            for image in heatmaps:
+                rgb = image.get_array()
+                top = FIGURE_PIXELS[1] - image.oy - rgb.shape[0]
+                pixels[top : top + rgb.shape[0], image.ox : image.ox + rgb.shape[1], :3] = rgb
+            for artist in dynamic[len(heatmaps) :]:
                 if artist.get_visible() and artist.axes.get_visible():
                     self.figure.draw_artist(artist)
         finally:
@@ -882,13 +896,21 @@ class Playground(Explorer):
 
     def _dynamic_artists(self):
         return [
-            self._boundary_image,
             *self._point_artists,
-            self._mosaic,
             self._train_curve,
             self._test_curve,
             self._confusion_image,
         ]
+
+
+def _column_left(column):
+    return GAP + column * (CELL + 3 * GAP)
+
+
+def _resize(maps, size):
+    """(n, n, ...) maps resampled to (size, size, ...) by nearest grid point (cheap)."""
+    index = np.arange(size) * maps.shape[0] // size
+    return maps[index][:, index]
 
 
 def _to_bytes(rgb):
