@@ -5,6 +5,7 @@ from lmwidgets.widgets._base import Explorer, new_figure
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import ScalarFormatter
 
 WIDTH_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024)
 
@@ -50,11 +51,14 @@ class ScalingLawLab(Explorer):
         self.width_labels = []
         self.axes.set_xscale("log")
         self.axes.set_yscale("log")
+        # Losses span less than a factor of 2: plain numbers read better than powers of ten.
+        self.axes.yaxis.set_major_formatter(ScalarFormatter())
+        self.axes.yaxis.set_minor_formatter(ScalarFormatter())
         self.axes.set_xlabel("non-embedding parameters N")
         self.axes.set_ylabel("loss (nats per character)")
         self.axes.grid(True, which="both", alpha=0.3)
         self.axes.legend(fontsize=7, loc="upper right")
-        figure.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.15)
+        figure.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.15)
         super().__init__(controls, figure)
 
     def update(self):
