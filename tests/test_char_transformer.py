@@ -1,0 +1,109 @@
+"""The char-level Transformer: vocabulary, causal attention checked against a numpy
+re-computation from the layer's own weights, training and greedy generation."""
+
+import math
+
+import lmwidgets  # noqa: F401  (picks the backend before keras)
+from lmwidgets.core import char_transformer as ct
+
+import keras
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.backends
+
+PATTERN = "abcd" * 200
+
+
+@pytest.fixture(scope="module")
+def trained():
+    vocab = ct.CharVocab.from_text(PATTERN)
+    keras.utils.set_random_seed(0)
+    model = ct.build_char_transformer(vocab.size, context=8, embed_dim=16, num_heads=2)
+    losses = ct.train_char_lm(model, vocab.encode(PATTERN), steps=60, batch_size=16, epochs=2)
+    return model, vocab, losses
+
+
+def test_vocab_round_trip_and_unknown_characters():
+    vocab = ct.CharVocab.from_text("hello world")
+    assert vocab.chars == (" ", "d", "e", "h", "l", "o", "r", "w") and vocab.size == 9
+    assert vocab.encode("hold").tolist() == [4, 6, 5, 2]
+    assert vocab.decode(vocab.encode("low roll")) == "low roll"
+    with pytest.raises(ValueError, match="Characters not in the vocabulary: 'xz'"):
+        vocab.encode("zoo x")
+    with pytest.raises(ValueError, match="empty"):
+        ct.CharVocab.from_text("")
+
+
+def test_bad_sizes_raise():
+    with pytest.raises(ValueError, match="multiple of num_heads"):
+        ct.build_char_transformer(10, embed_dim=10, num_heads=4)
+    with pytest.raises(ValueError, match="context"):
+        ct.build_char_transformer(10, context=0)
+
+
+def test_training_windows_are_shifted_by_one():
+    ids = np.arange(100)
+    x, y = ct.training_windows(ids, context=5, count=7, seed=1)
+    assert x.shape == y.shape == (7, 5)
+    np.testing.assert_array_equal(y, x + 1)
+    np.testing.assert_array_equal(x[:, 1:], x[:, :-1] + 1)
+
+
+def test_training_learns_the_pattern_and_greedy_continues_it(trained):
+    model, vocab, losses = trained
+    assert losses[0] < math.log(vocab.size) + 0.5  # starts near uniform guessing
+    assert losses[-1] < 0.3 * losses[0]
+    assert ct.generate(model, vocab, "abcda", length=7, temperature=0) == "bcdabcd"
+
+
+def test_logits_are_causal(trained):
+    model, vocab, _ = trained
+    batch = np.array([vocab.encode("abcdabcd"), vocab.encode("abcdddda")])
+    logits = np.asarray(model.predict_on_batch(batch))
+    # the first four positions see the same characters, so the same logits
+    np.testing.assert_allclose(logits[0, :4], logits[1, :4], atol=1e-5)
+    assert not np.allclose(logits[0, 6], logits[1, 6], atol=1e-3)
+    # a short prompt: padding after it changes nothing
+    np.testing.assert_allclose(
+        ct.next_token_logits(model, vocab, "abc"), logits[0, 2], rtol=1e-5, atol=1e-5
+    )
+
+
+def _layer_norm(x, layer):
+    gamma, beta = (np.asarray(w) for w in layer.weights)
+    mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + layer.epsilon) * gamma + beta
+
+
+def test_attention_weights_match_a_numpy_recomputation(trained):
+    model, vocab, _ = trained
+    prompt = "dabcda"
+    weights = ct.prompt_attention(ct.attention_model(model), vocab, prompt)
+    assert weights.shape == (2, 6, 6)
+    # by hand: embeddings + positions, layer norm, query/key projections, causal softmax
+    ids = vocab.encode(prompt)
+    x = np.asarray(model.get_layer("token_embedding").embeddings)[ids]
+    x = x + np.asarray(model.get_layer("position_embedding").positions)[: len(ids)]
+    h = _layer_norm(x, model.get_layer("attention_norm"))
+    attention = model.get_layer("attention")
+    wq, bq = (np.asarray(w) for w in attention.query_dense.weights)
+    wk, bk = (np.asarray(w) for w in attention.key_dense.weights)
+    q = np.einsum("td,dhk->htk", h, wq) + bq[:, None, :]
+    k = np.einsum("td,dhk->htk", h, wk) + bk[:, None, :]
+    scores = q @ k.transpose(0, 2, 1) / math.sqrt(q.shape[-1])
+    scores = np.where(np.tril(np.ones((6, 6), bool)), scores, -np.inf)
+    expected = np.exp(scores - scores.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    np.testing.assert_allclose(weights, expected, atol=1e-5)
+    assert np.all(np.triu(weights, 1) == 0)
+
+
+def test_generation_validates_and_never_emits_padding(trained):
+    model, vocab, _ = trained
+    text = ct.generate(model, vocab, "ab", length=20, temperature=2.0, seed=3)
+    assert len(text) == 20 and set(text) <= set("abcd")
+    with pytest.raises(ValueError, match="temperature"):
+        ct.generate(model, vocab, "ab", length=2, temperature=-1)
+    with pytest.raises(ValueError, match="empty"):
+        ct.next_token_logits(model, vocab, "")
