@@ -7,6 +7,7 @@ from lmwidgets.widgets._base import Explorer, new_figure
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.colors import to_hex
 from matplotlib.ticker import MaxNLocator
 
 POINTS = 401
@@ -104,22 +105,18 @@ class ActivationExplorer(Explorer):
         figure = new_figure(8.0, 3.0)
         self.value_axes, self.slope_axes = figure.subplots(1, 2)
         self.lines = {}
-        for axes, title in ((self.value_axes, "f(x)"), (self.slope_axes, "f'(x)")):
-            axes.set_title(title, fontsize=10)
+        for axes in (self.value_axes, self.slope_axes):
             axes.axhline(0, color="0.8", lw=0.8, zorder=0)
             axes.axvline(0, color="0.8", lw=0.8, zorder=0)
             axes.xaxis.set_major_locator(MaxNLocator(5))
             axes.yaxis.set_major_locator(MaxNLocator(5))
             axes.tick_params(labelsize=8)
         (self.dead_marks,) = self.slope_axes.plot(
-            [], [], color="#d62728", lw=7, alpha=0.3, solid_capstyle="butt", label="f' = 0 (dead)"
+            [], [], color="#d62728", lw=7, alpha=0.3, solid_capstyle="butt"
         )
         (self.saturated_marks,) = self.slope_axes.plot(
-            [], [], color="#ff7f0e", lw=7, alpha=0.3, solid_capstyle="butt",
-            label=f"|f'| < {VANISHING} (saturated)",
-        )  # fmt: skip
-        self.slope_axes.legend(loc="upper left", fontsize=7, frameon=False)
-        self._legend_for = None
+            [], [], color="#ff7f0e", lw=7, alpha=0.3, solid_capstyle="butt"
+        )
         figure.tight_layout()
         parameter_box = widgets.VBox(list(self.parameter_controls.values()))
         rows = [
@@ -191,14 +188,22 @@ class ActivationExplorer(Explorer):
         )
         self._rescale(x, [result[name]["y"] for name in chosen], self.value_axes)
         self._rescale(x, [result[name]["dy"] for name in chosen], self.slope_axes)
-        if self._legend_for != chosen:
-            handles = [self.lines[name][0] for name in chosen]
-            self.value_axes.legend(handles=handles, loc="upper left", fontsize=7, frameon=False)
-            self._legend_for = chosen
-        self.formulas.value = "<br>".join(
-            f"<b>{html.escape(name)}</b>: {html.escape(formula(name))}" for name in chosen
-        )
+        self.formulas.value = self._key(chosen)
         self.result = result
+
+    def _key(self, chosen):
+        """The figure's legend and formulas as HTML: text costs nothing to redraw there."""
+        entries = [
+            f'<span style="color:{to_hex(self.lines[name][0].get_color())}">&#9632;</span> '
+            f"<b>{html.escape(name)}</b>: {html.escape(formula(name))}"
+            for name in chosen
+        ]
+        caption = (
+            "Left: f(x). Right: f'(x), by autodiff; "
+            '<span style="color:#d62728">red band</span>: f\' = 0 (dead unit), '
+            f'<span style="color:#ff7f0e">orange band</span>: |f\'| &lt; {VANISHING} (saturated).'
+        )
+        return caption + "<br>" + "<br>".join(entries)
 
     @staticmethod
     def _rescale(x, curves, axes):

@@ -1,10 +1,13 @@
 """LossExplorer: Keras loss functions, their slopes, and why robust losses exist."""
 
+import html
+
 from lmwidgets.core import losses as core
 from lmwidgets.widgets._base import Explorer, new_figure
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.colors import to_hex
 from matplotlib.ticker import MaxNLocator
 
 VIEWS = ("regression", "classification", "outliers")
@@ -35,9 +38,7 @@ def _slider(description, value, low, high, step):
     )
 
 
-def _styled(axes, title, xlabel):
-    axes.set_title(title, fontsize=10)
-    axes.set_xlabel(xlabel, fontsize=8)
+def _styled(axes):
     axes.axhline(0, color="0.85", lw=0.8, zorder=0)
     axes.xaxis.set_major_locator(MaxNLocator(5))
     axes.yaxis.set_major_locator(MaxNLocator(5))
@@ -81,11 +82,11 @@ class LossExplorer(Explorer):
             ),
         }
         self._cache = {}
-        self._legend_for = None
+        self.caption = widgets.HTML()
         figure = new_figure(8.0, 3.0)
         self._build_artists(figure)
         rows = [controls["view"], *self.rows.values()]
-        super().__init__(controls, figure, control_rows=rows)
+        super().__init__(controls, figure, control_rows=rows, footer=[self.caption])
 
     def _build_artists(self, figure):
         # One pair of axes per view, stacked in the same place; only the chosen view's show.
@@ -98,11 +99,8 @@ class LossExplorer(Explorer):
             "classification": tuple(classification),
             "outliers": (outliers,),
         }
-        _styled(regression[0], "loss", "error  y_pred − y_true")
-        _styled(regression[1], "slope d loss / d y_pred", "error  y_pred − y_true")
-        _styled(classification[0], "loss", "predicted probability p")
-        _styled(classification[1], "slope d loss / d p", "predicted probability p")
-        _styled(outliers, "line fitted under each loss", "x")
+        for axes in (*regression, *classification, outliers):
+            _styled(axes)
         self.lines = {}
         for index, name in enumerate(core.REGRESSION):
             for axes, kind in zip(regression, ("loss", "slope"), strict=True):
@@ -139,7 +137,39 @@ class LossExplorer(Explorer):
         data = {"regression": self._regression, "classification": self._classification}.get(
             view, self._outliers
         )()
+        self.caption.value = self._caption(view, data)
         self.result = {"view": view, view: data}
+
+    def _caption(self, view, data):
+        """The figure's legend as HTML: text costs nothing to redraw there."""
+
+        def swatch(index, text, dashed=False):
+            color = to_hex(f"C{index}")
+            mark = "- -" if dashed else "&#8212;&#8212;"
+            return f'<b style="color:{color}">{mark}</b> {html.escape(text)}'
+
+        if view == "regression":
+            keys = [swatch(i, SHORT[n]) for i, n in enumerate(core.REGRESSION) if n in data]
+            head = "Left: loss against the error y_pred − y_true. Right: its slope, by autodiff."
+        elif view == "classification":
+            keys = [
+                swatch(i, f"{SHORT[n]}, y={label}", dashed=label == 0)
+                for i, n in enumerate(core.CLASSIFICATION)
+                if n in data
+                for label in (1, 0)
+            ]
+            head = (
+                "Left: loss against the predicted probability p (solid: true label 1, "
+                "dashed: 0). Right: its slope, by autodiff."
+            )
+        else:
+            keys = [
+                swatch(i, f"{SHORT[n]}: slope {data[n]['slope']:.2f}")
+                for i, n in enumerate(FIT_LOSSES)
+                if n in data
+            ]
+            head = "Lines fitted with Keras under each loss; the red point is the outlier."
+        return head + "<br>" + " &nbsp; ".join(keys)
 
     def _regression(self):
         delta = self.controls["delta"].value
@@ -164,10 +194,6 @@ class LossExplorer(Explorer):
             data[name] = {"loss": loss, "slope": slope, "params": params}
             top = max(top, float(loss.max()))
         loss_axes, slope_axes = self.axes["regression"]
-        if self._legend_for != ("regression", chosen):
-            handles = [self.lines["regression", name, "loss"] for name in chosen]
-            loss_axes.legend(handles=handles, fontsize=7, frameon=False, loc="upper center")
-            self._legend_for = ("regression", chosen)
         loss_axes.set_xlim(ERRORS[0], ERRORS[-1])
         loss_axes.set_ylim(-0.3, min(top, 9.5) + 0.5)
         slope_axes.set_xlim(ERRORS[0], ERRORS[-1])
@@ -206,14 +232,6 @@ class LossExplorer(Explorer):
         loss_axes.set_xlim(0, 1)
         slope_axes.set_xlim(0, 1)
         slope_axes.set_ylim(-10, 10)
-        if self._legend_for != ("classification", chosen):
-            handles = [
-                self.lines["classification", name, label, "loss"]
-                for name in chosen
-                for label in (1, 0)
-            ]
-            loss_axes.legend(handles=handles, fontsize=6, frameon=False, loc="upper center")
-            self._legend_for = ("classification", chosen)
         return data
 
     def _outliers(self):
@@ -237,11 +255,8 @@ class LossExplorer(Explorer):
                 lambda name=name, params=params: core.robust_fit(x, y, name, **params),
             )
             line.set_data(x, fit["slope"] * x + fit["intercept"])
-            line.set_label(f"{SHORT[name]}: slope {fit['slope']:.2f}")
             data[name] = fit
         axes = self.axes["outliers"][0]
         axes.set_xlim(-0.2, 4.2)
         axes.set_ylim(min(0.0, y.min()) - 0.5, max(y.max(), 10.0) + 1.0)
-        handles = [self.points, self.outlier_point] + [self.lines["fit", n] for n in chosen]
-        axes.legend(handles=handles, fontsize=8, frameon=False, loc="upper left")
         return data
