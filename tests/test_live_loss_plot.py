@@ -35,6 +35,7 @@ def test_history_and_curves_match_keras_history():
     for name, values in history.history.items():
         assert plot.history[name] == pytest.approx(values)
     assert plot.metric_names() == ["loss", "accuracy"]
+    plot.flush()  # rendering happens in a helper thread
     # one panel per metric, train and validation lines holding the history
     loss_axes = plot.figure.axes[0]
     train_line, val_line = loss_axes.lines[:2]
@@ -52,6 +53,7 @@ def test_the_last_epoch_is_drawn_even_when_redraws_are_throttled():
     model, x, y = _tiny_problem()
     plot = lmwidgets.LiveLossPlot(show=False, min_interval=3600)
     model.fit(x, y, epochs=4, batch_size=32, callbacks=[plot], verbose=0)
+    plot.flush()
     assert len(plot.figure.axes[0].lines[0].get_xdata()) == 4
 
 

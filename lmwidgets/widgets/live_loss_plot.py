@@ -3,16 +3,21 @@
 One panel per metric (loss first), train and validation lines, the best epoch
 marked, and a progress bar with epoch, batch and time left. The figure is redrawn
 in place (one image widget, no growing output), at most about every second and
-within a small time budget, and always after the last epoch.
+within a small time budget, and always after the last epoch. Rendering happens in
+a helper thread, so the training loop only appends numbers and never waits for a
+picture; ``flush()`` waits for the picture.
 """
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from lmwidgets.widgets._base import new_figure, render_png
 
 import ipywidgets as widgets
 import keras
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 VALIDATION_PREFIX = "val_"
 
@@ -26,6 +31,19 @@ class _PlotBox(widgets.VBox):
 def _format_seconds(seconds):
     seconds = int(round(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _best_epoch(history):
+    monitored = history.get("val_loss") or history.get("loss")
+    if not monitored or not np.all(np.isfinite(monitored)):
+        return None
+    return int(np.argmin(monitored)) + 1
+
+
+def _metric_names(history):
+    names = [n for n in history if not n.startswith(VALIDATION_PREFIX)]
+    names += [n[len(VALIDATION_PREFIX) :] for n in history if n.startswith(VALIDATION_PREFIX)]
+    return sorted(dict.fromkeys(names), key=lambda n: n != "loss")
 
 
 class LiveLossPlot(keras.callbacks.Callback):
@@ -63,6 +81,9 @@ class LiveLossPlot(keras.callbacks.Callback):
         self.widget = _PlotBox(children=[widgets.HBox([self.progress, self.status]), self.image])
         self._displayed = False
         self._panels = {}
+        self._figure_lock = threading.Lock()
+        self._renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livelossplot")
+        self._queued = None
         self._render_seconds = 0.0
         self._last_draw = 0.0
         self._last_progress = 0.0
@@ -77,8 +98,8 @@ class LiveLossPlot(keras.callbacks.Callback):
 
     def reset(self):
         """Forget the recorded history (the next fit starts new curves)."""
+        self.flush()
         self.history = {}
-        self._build_panels([])
         self.draw()
 
     # --- Keras hooks ---------------------------------------------------------------
@@ -111,10 +132,11 @@ class LiveLossPlot(keras.callbacks.Callback):
         now = time.monotonic()
         due = max(self.min_interval, self._render_seconds / self.max_overhead)
         if now - self._last_draw >= due:
-            self.draw()
+            self._last_draw = now
+            self._request_draw()
 
     def on_train_end(self, logs=None):
-        self.draw()
+        self._request_draw()
         self.progress.value = self.progress.max
         epochs = len(self.history.get("loss", []))
         stopped = " (stopped early)" if getattr(self.model, "stop_training", False) else ""
@@ -124,17 +146,11 @@ class LiveLossPlot(keras.callbacks.Callback):
     # --- drawing -------------------------------------------------------------------
     @property
     def best_epoch(self):
-        monitored = self.history.get("val_loss") or self.history.get("loss")
-        if not monitored or not np.all(np.isfinite(monitored)):
-            return None
-        return int(np.argmin(monitored)) + 1
+        return _best_epoch(self.history)
 
     def metric_names(self):
         """Names of the panels: loss first, then each metric (without the val_ prefix)."""
-        names = [n for n in self.history if not n.startswith(VALIDATION_PREFIX)]
-        names += [n[len(VALIDATION_PREFIX) :] for n in self.history if n.startswith("val_")]
-        names = list(dict.fromkeys(names))
-        return sorted(names, key=lambda n: n != "loss")
+        return _metric_names(self.history)
 
     def _build_panels(self, names):
         self.figure.clear()
@@ -148,29 +164,44 @@ class LiveLossPlot(keras.callbacks.Callback):
             best_line = ax.axvline(np.nan, color="#2ca02c", ls="--", lw=1, label="best epoch")
             ax.set_title(name, fontsize=10)
             ax.set_xlabel("epoch", fontsize=9)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
             self._panels[name] = (ax, train_line, val_line, best_line)
         axes[0].legend(fontsize=8, loc="best")
-        self.figure.tight_layout()
+        # A fixed layout: tight_layout would cost more than the drawing itself.
+        self.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.18, top=0.88, wspace=0.25)
+
+    def _request_draw(self):
+        # One queued render is enough: it reads the history when it starts.
+        queued = self._queued
+        if queued is None or queued.running() or queued.done():
+            self._queued = self._renderer.submit(self.draw)
+
+    def flush(self, timeout=None):
+        """Wait until the figure shows everything recorded so far."""
+        queued = self._queued
+        if queued is not None:
+            queued.result(timeout)
 
     def draw(self):
         """Update every panel from ``history`` and render the figure once."""
-        started = time.monotonic()
-        names = self.metric_names()
-        if names != list(self._panels):
-            self._build_panels(names)
-        best = self.best_epoch
-        for name, (ax, train_line, val_line, best_line) in self._panels.items():
-            for line, key in ((train_line, name), (val_line, VALIDATION_PREFIX + name)):
-                values = self.history.get(key, [])
-                line.set_data(np.arange(1, len(values) + 1), values)
-            best_line.set_xdata([best or np.nan] * 2)
-            ax.relim()
-            ax.autoscale_view()
-        self.image.value = render_png(self.figure)
-        self._last_draw = time.monotonic()
-        self._render_seconds = self._last_draw - started
+        with self._figure_lock:
+            started = time.monotonic()
+            history = {name: list(values) for name, values in self.history.items()}
+            names = _metric_names(history)
+            if names != list(self._panels):
+                self._build_panels(names)
+            best = _best_epoch(history)
+            for name, (ax, train_line, val_line, best_line) in self._panels.items():
+                for line, key in ((train_line, name), (val_line, VALIDATION_PREFIX + name)):
+                    values = history.get(key, [])
+                    line.set_data(np.arange(1, len(values) + 1), values)
+                best_line.set_xdata([best or np.nan] * 2)
+                ax.relim()
+                ax.autoscale_view()
+            self.image.value = render_png(self.figure)
+            self._render_seconds = time.monotonic() - started
 
     def _show_progress(self, batch, now):
         self.progress.value = batch

@@ -151,6 +151,8 @@ class MetricsExplorer(Explorer):
             ax.yaxis.label.set_size(8)
             ax.grid(alpha=0.3)
         self._roc_axes.legend(fontsize=8, loc="lower right")
+        self._pr_axes.set_title("precision-recall", fontsize=9)  # room for the titles
+        self._roc_axes.set_title("ROC", fontsize=9)
         figure.tight_layout()
         return figure
 

@@ -56,8 +56,9 @@ class OverfittingExplorer(Explorer):
         self._gap.set_verts([self._band(run["epochs"], run["train_loss"], run["val_loss"])])
         self._best.set_xdata([run["best_epoch"]] * 2)
         self._loss_axes.set_xlim(0, values["epochs"])
-        top = max(run["val_loss"].max(), run["train_loss"].max(), 2 * training.NOISE_STD**2)
-        self._loss_axes.set_ylim(0, min(top * 1.1, 1.5))
+        # Ignore the first epochs' large losses: the interesting part is near the noise floor.
+        top = max(np.percentile(run["val_loss"], 80) * 1.5, 3 * training.NOISE_STD**2)
+        self._loss_axes.set_ylim(0, top)
         self._loss_axes.set_title(
             f"train {run['train_loss'][-1]:.3f} · validation {run['val_loss'][-1]:.3f} · "
             f"gap {run['gap']:.3f}",
@@ -102,5 +103,6 @@ class OverfittingExplorer(Explorer):
         for ax in (data_axes, self._loss_axes):
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
+        self._loss_axes.set_title("train · validation · gap", fontsize=9)  # room for it
         figure.tight_layout()
         return figure
