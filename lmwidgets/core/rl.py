@@ -1,0 +1,179 @@
+"""A grid game and a policy network that learns it by policy gradient (REINFORCE).
+
+The game: an agent starts in the top-left cell of a small grid and must reach the
+goal in the bottom-right corner, around holes that end the episode. Reward +1 at
+the goal, -1 in a hole or when ``max_steps`` run out (so that bumping into a wall
+forever is no safe answer), and a small cost for every other move.
+The policy is a Keras network from the one-hot cell to probabilities of the four
+moves. REINFORCE (Williams 1992) raises log pi(action | state) in proportion to
+the discounted return that followed: exactly a cross-entropy loss on the actions
+taken, each weighted by its advantage, so Keras' own ``train_on_batch`` does it.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+
+ACTIONS = ("up", "right", "down", "left")
+MOVES = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)])
+# Gymnasium's FrozenLake 4x4 map (SFFF / FHFH / FFFH / HFFG), without the slipping.
+DEFAULT_HOLES = ((1, 1), (1, 3), (2, 3), (3, 0))
+
+
+@dataclasses.dataclass(frozen=True)
+class GridGame:
+    """A ``size`` x ``size`` grid; cells are (row, column), the start (0, 0), the goal the
+    opposite corner. A move into the wall leaves the agent where it is."""
+
+    size: int = 4
+    holes: tuple = DEFAULT_HOLES
+    max_steps: int = 20
+    step_reward: float = -0.01
+    timeout_reward: float = -1.0
+
+    def __post_init__(self):
+        if self.size < 2:
+            raise ValueError(f"size must be at least 2. Received size={self.size}.")
+        if self.max_steps < 1:
+            raise ValueError(f"max_steps must be positive. Received max_steps={self.max_steps}.")
+        for hole in self.holes:
+            if tuple(hole) in (self.start, self.goal) or not all(0 <= c < self.size for c in hole):
+                raise ValueError(
+                    f"Hole {hole} must be inside the grid and not the start or the goal."
+                )
+
+    @property
+    def start(self):
+        return (0, 0)
+
+    @property
+    def goal(self):
+        return (self.size - 1, self.size - 1)
+
+    @property
+    def n_states(self):
+        return self.size * self.size
+
+    def state_index(self, cell):
+        return cell[0] * self.size + cell[1]
+
+    def step(self, cell, action):
+        """``(next cell, reward, done)`` after ``action`` (0..3, see ACTIONS) from ``cell``."""
+        if action not in range(len(ACTIONS)):
+            raise ValueError(f"action must be 0..3 ({', '.join(ACTIONS)}). Received {action}.")
+        row, col = np.clip(np.add(cell, MOVES[action]), 0, self.size - 1)
+        nxt = (int(row), int(col))
+        if nxt == self.goal:
+            return nxt, 1.0, True
+        if nxt in self.holes:
+            return nxt, -1.0, True
+        return nxt, self.step_reward, False
+
+    def render(self, path=()):
+        """The grid as text: S start, G goal, O hole, * a cell on ``path``, . empty."""
+        rows = []
+        for r in range(self.size):
+            row = ""
+            for c in range(self.size):
+                cell = (r, c)
+                row += (
+                    "S" if cell == self.start
+                    else "G" if cell == self.goal
+                    else "O" if cell in self.holes
+                    else "*" if cell in path
+                    else "."
+                )  # fmt: skip
+            rows.append(row)
+        return "\n".join(rows)
+
+
+def build_policy(game, hidden=32, learning_rate=0.02):
+    """One-hot cell -> Dense(relu) -> softmax over the four moves, compiled for REINFORCE."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(game.n_states,)),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dense(len(ACTIONS), activation="softmax"),
+        ],
+        name="policy",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy"
+    )
+    return model
+
+
+def policy_table(policy, game):
+    """Move probabilities in every cell at once: shape (n_states, 4)."""
+    states = np.eye(game.n_states, dtype="float32")
+    return np.asarray(policy.predict_on_batch(states), dtype="float64")
+
+
+def play_episode(game, table, rng, greedy=False):
+    """One episode under the move probabilities ``table``: dict of cells, actions, rewards."""
+    cell, cells, actions, rewards = game.start, [], [], []
+    for _ in range(game.max_steps):
+        p = table[game.state_index(cell)]
+        action = int(np.argmax(p)) if greedy else int(rng.choice(len(ACTIONS), p=p / p.sum()))
+        cells.append(cell)
+        actions.append(action)
+        cell, reward, done = game.step(cell, action)
+        rewards.append(reward)
+        if done:
+            break
+    else:
+        rewards[-1] += game.timeout_reward
+    return {"cells": [*cells, cell], "actions": actions, "rewards": rewards}
+
+
+def discounted_returns(rewards, gamma):
+    """G_t = r_t + gamma * G_{t+1}, computed backwards."""
+    returns, running = np.zeros(len(rewards)), 0.0
+    for t in range(len(rewards) - 1, -1, -1):
+        running = rewards[t] + gamma * running
+        returns[t] = running
+    return returns
+
+
+def mean_reward(game, policy, episodes=200, seed=0):
+    """Average total reward of ``episodes`` sampled episodes."""
+    rng = np.random.default_rng(seed)
+    table = policy_table(policy, game)
+    return float(np.mean([sum(play_episode(game, table, rng)["rewards"]) for _ in range(episodes)]))
+
+
+def train_policy(game, policy, iterations=60, episodes_per_iteration=32, gamma=1.0, seed=0):
+    """REINFORCE; returns the mean total reward of each iteration's episodes.
+
+    Advantage = return (reward-to-go, undiscounted by default: with gamma < 1 the
+    long episodes that bump into walls look better than an early hole, and the
+    policy settles there) minus the batch mean (a baseline that lowers the variance
+    without changing the expected gradient), divided by its spread.
+    """
+    if iterations < 1 or episodes_per_iteration < 1:
+        raise ValueError("iterations and episodes_per_iteration must be positive integers.")
+    if not 0 < gamma <= 1:
+        raise ValueError(f"gamma must be in (0, 1]. Received gamma={gamma}.")
+    rng = np.random.default_rng(seed)
+    eye = np.eye(game.n_states, dtype="float32")
+    # One fixed batch shape (padding rows weigh 0), so the backend compiles the step once.
+    rows = episodes_per_iteration * game.max_steps
+    curve = []
+    for _ in range(iterations):
+        table = policy_table(policy, game)
+        episodes = [play_episode(game, table, rng) for _ in range(episodes_per_iteration)]
+        states = np.concatenate(
+            [eye[[game.state_index(c) for c in e["cells"][:-1]]] for e in episodes]
+        )
+        actions = np.concatenate([e["actions"] for e in episodes])
+        returns = np.concatenate([discounted_returns(e["rewards"], gamma) for e in episodes])
+        advantages = (returns - returns.mean()) / (returns.std() + 1e-8)
+        pad = rows - len(actions)
+        policy.train_on_batch(
+            np.concatenate([states, np.zeros((pad, game.n_states), "float32")]),
+            np.concatenate([actions, np.zeros(pad, "int64")]),
+            sample_weight=np.concatenate([advantages, np.zeros(pad)]).astype("float32"),
+        )
+        curve.append(float(np.mean([sum(e["rewards"]) for e in episodes])))
+    return curve
