@@ -90,10 +90,10 @@ class LossExplorer(Explorer):
 
     def _build_artists(self, figure):
         # One pair of axes per view, stacked in the same place; only the chosen view's show.
-        grid = {"left": 0.07, "right": 0.98, "bottom": 0.16, "top": 0.9, "wspace": 0.25}
+        grid = {"left": 0.07, "right": 0.98, "bottom": 0.1, "top": 0.96, "wspace": 0.25}
         regression = figure.subplots(1, 2, gridspec_kw=grid)
         classification = figure.subplots(1, 2, gridspec_kw=grid)
-        outliers = figure.add_axes((0.07, 0.16, 0.91, 0.74))
+        outliers = figure.add_axes((0.07, 0.1, 0.91, 0.86))
         self.axes = {
             "regression": tuple(regression),
             "classification": tuple(classification),
