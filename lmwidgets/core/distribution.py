@@ -123,4 +123,7 @@ def _main():
 
 
 if __name__ == "__main__":
+    # Nothing has imported jax yet (lmwidgets' imports do not): the flag still takes effect.
+    if _FLAG.split("=")[0] not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_FLAG}".strip()
     _main()
