@@ -38,6 +38,7 @@ CELL, GAP = 30, 4  # a neuron's heatmap and the space between two of a column
 MOSAIC_ORIGIN = (4, 8)
 MOSAIC_SIZE = (7 * (CELL + 3 * GAP) + GAP, 8 * (CELL + GAP) + GAP)
 BOUNDARY_BOX = (318, 24, 4 * GRID_RESOLUTION)  # left, bottom, side: 4 pixels a grid point
+KEPT_NETWORKS = 8  # compiled networks kept for when the learner comes back to one
 ACTIVATIONS_FIRST = ("tanh", "relu", "sigmoid", "linear")
 
 # What a change of each control does: new data, a new network, or a live setting.
@@ -213,7 +214,7 @@ class Playground(Explorer):
         self._syncing = False
         self._changed = None
         self._trainer = None
-        self._trainer_key = None
+        self._trainers = {}  # network settings -> Trainer, so going back compiles nothing
         self._history = {"epoch": [], "train_loss": [], "test_loss": []}
         self._notice = ("", "info")
         self._diverged = False
@@ -539,7 +540,7 @@ class Playground(Explorer):
             c["loss"].value,
         )
         seed = c["seed"].value
-        if key != self._trainer_key:
+        if key not in self._trainers:
             model = network.build_model(
                 len(d["features"]),
                 c["layers"].value,
@@ -552,7 +553,7 @@ class Playground(Explorer):
                 seed=seed,
             )
             optimizer = network.make_optimizer(c["optimizer"].value, c["learning_rate"].value)
-            self._trainer = network.Trainer(
+            self._trainers[key] = network.Trainer(
                 model,
                 optimizer,
                 c["loss"].value,
@@ -561,7 +562,10 @@ class Playground(Explorer):
                 c["batch_size"].value,
                 seed,
             )
-            self._trainer_key = key
+            if len(self._trainers) > KEPT_NETWORKS:
+                del self._trainers[next(iter(self._trainers))]
+        self._trainer = self._trainers.pop(key)
+        self._trainers[key] = self._trainer  # now the most recently used
         self._trainer.set_data(
             d["features_train"], d["points"][1], d["features_test"], d["points"][3]
         )
