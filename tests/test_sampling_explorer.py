@@ -1,0 +1,121 @@
+"""SamplingExplorer through its controls and result; numbers checked against
+core.sampling on the model's own logits and against the attention model."""
+
+import lmwidgets
+from lmwidgets.core import char_transformer as ct
+from lmwidgets.core.sampling import next_token_distribution
+
+import keras
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.backends
+
+TEXT = "to be or not to be, that is the question.\n" * 20
+
+
+@pytest.fixture(scope="module")
+def lm():
+    vocab = ct.CharVocab.from_text(TEXT)
+    keras.utils.set_random_seed(0)
+    # untrained: the widget's numbers are checked against core on the same model
+    model = ct.build_char_transformer(vocab.size, context=16, embed_dim=16, num_heads=2)
+    return model, vocab
+
+
+@pytest.fixture(scope="module")
+def shared_explorer(lm):
+    return lmwidgets.SamplingExplorer(*lm, prompt="to be", length=12)
+
+
+@pytest.fixture
+def explorer(shared_explorer):
+    """One widget for the module (compiled once), its controls back at their defaults."""
+    defaults = {"prompt": "to be", "temperature": 1.0, "top_k": 0, "top_p": 1.0, "head": 0,
+                "seed": 0}  # fmt: skip
+    for name, value in defaults.items():
+        shared_explorer.controls[name].value = value
+    return shared_explorer
+
+
+def _model_logits(lm, prompt):
+    model, vocab = lm
+    logits = ct.next_token_logits(model, vocab, prompt)
+    logits[ct.PAD_ID] = -1e9
+    return logits
+
+
+def test_controls_drive_the_distribution(lm, explorer):
+    raw = next_token_distribution(_model_logits(lm, "to be"))
+    np.testing.assert_allclose(explorer.result["raw_probabilities"], raw, rtol=1e-6)
+    np.testing.assert_allclose(explorer.result["probabilities"], raw, rtol=1e-6)
+    assert explorer.result["raw_probabilities"][ct.PAD_ID] == 0
+    explorer.controls["top_k"].value = 3
+    assert explorer.result["kept"] == 3
+    np.testing.assert_allclose(
+        explorer.result["probabilities"],
+        next_token_distribution(_model_logits(lm, "to be"), top_k=3),
+        rtol=1e-6,
+    )
+    explorer.controls["top_k"].value = 0
+    explorer.controls["top_p"].value = 0.5
+    assert explorer.result["kept"] == np.count_nonzero(
+        next_token_distribution(_model_logits(lm, "to be"), top_p=0.5)
+    )
+    explorer.controls["top_p"].value = 1.0
+    explorer.controls["temperature"].value = 3.0
+    assert explorer.result["entropy_after"] > explorer.result["entropy_before"]
+    explorer.controls["temperature"].value = 0
+    assert explorer.result["kept"] == 1 and explorer.result["entropy_after"] == 0
+    # the after-bars show the filtered distribution
+    heights = [bar.get_height() for bar in explorer._after_bars.patches]
+    assert sorted(heights, reverse=True)[:2] == [1.0, 0.0]
+
+
+def test_greedy_continuation_is_reproducible_and_seed_matters_when_sampling(lm, explorer):
+    model, vocab = lm
+    explorer.controls["temperature"].value = 0
+    greedy = ct.generate(model, vocab, "to be", 12, temperature=0)
+    assert explorer.result["continuation"] == greedy
+    assert greedy in explorer.continuation.value
+    explorer.controls["temperature"].value = 1.5
+    first = explorer.result["continuation"]
+    explorer.controls["seed"].value = 1
+    assert len(explorer.result["continuation"]) == 12
+    assert explorer.result["continuation"] == ct.generate(model, vocab, "to be", 12,
+                                                          temperature=1.5, seed=1)  # fmt: skip
+    assert first == ct.generate(model, vocab, "to be", 12, temperature=1.5, seed=0)
+
+
+def test_attention_of_the_chosen_head(lm, explorer):
+    model, vocab = lm
+    every_head = ct.prompt_attention(ct.attention_model(model), vocab, "to be")
+    np.testing.assert_allclose(explorer.result["attention"], every_head[0], atol=1e-6)
+    explorer.controls["head"].value = 1
+    np.testing.assert_allclose(explorer.result["attention"], every_head[1], atol=1e-6)
+    np.testing.assert_allclose(explorer.result["attention"].sum(axis=1), 1, atol=1e-5)
+    np.testing.assert_allclose(explorer._attention_art.get_array(), every_head[1], atol=1e-6)
+    explorer.controls["prompt"].value = "that is"
+    assert explorer.result["attention"].shape == (7, 7)
+
+
+@pytest.mark.parametrize(
+    "control, value, words",
+    [
+        ("temperature", -1.0, "temperature"),
+        ("top_k", -2, "top_k"),
+        ("top_p", 0.0, "top_p"),
+        ("prompt", "", "empty"),
+        ("prompt", "xyz", "not in the vocabulary"),
+    ],
+)
+def test_bad_input_shows_a_message_and_the_widget_keeps_working(explorer, control, value, words):
+    before = explorer.result
+    explorer.controls[control].value = value
+    assert words in explorer.message.value
+    assert explorer.result is before
+    explorer.controls["temperature"].value = 0.5
+    explorer.controls["top_k"].value = 0
+    explorer.controls["top_p"].value = 1.0
+    explorer.controls["prompt"].value = "not"
+    assert explorer.message.value == "" and explorer.result["prompt"] == "not"
