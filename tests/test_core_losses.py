@@ -70,6 +70,14 @@ def test_classification_curves_are_keras_with_finite_difference_slopes(name, par
     np.testing.assert_allclose(dloss, (ahead - behind) / (2 * STEP), rtol=2e-2, atol=2e-2)
 
 
+@pytest.mark.parametrize("name", list(losses.CLASSIFICATION))
+def test_both_labels_at_once_equal_one_label_at_a_time(name):
+    both = losses.classification_curves(name, P)
+    for label in (0, 1):
+        single = losses.classification_curve(name, P, label)
+        np.testing.assert_allclose(both[label], single, rtol=1e-6, atol=1e-7)
+
+
 def test_cross_entropy_slopes_in_closed_form():
     p = P.astype("float64")
     np.testing.assert_allclose(

@@ -100,17 +100,29 @@ def classification_curve(name, p, label, **params):
     read it as a probability (Keras clips it to [1e-7, 1 - 1e-7]); hinge and
     squared_hinge read it as a score and turn the label 0/1 into -1/+1.
     """
+    if label not in (0, 1):
+        raise ValueError(f"label must be 0 or 1. Received: label={label!r}.")
+    return _classification(name, p, (label,), params)[label]
+
+
+def classification_curves(name, p, **params):
+    """``{1: (loss, dloss), 0: (loss, dloss)}``: ``classification_curve`` for both labels,
+    in one autodiff pass."""
+    return _classification(name, p, (1, 0), params)
+
+
+def _classification(name, p, labels, params):
     loss = _keras_loss(name, CLASSIFICATION)
     params = _checked_params(name, CLASSIFICATION, params)
     p = _finite_array(p, "p")
     if np.any((p < 0) | (p > 1)):
         raise ValueError("p must lie in [0, 1] (a predicted probability).")
-    if label not in (0, 1):
-        raise ValueError(f"label must be 0 or 1. Received: label={label!r}.")
-    y_true = np.full((p.size, 1), float(label), dtype="float32")
+    y_true = np.repeat(np.array(labels, dtype="float32"), p.size)[:, None]
     per_point = _per_point(lambda t, q: loss(t, q, **params), y_true)
-    values, slopes = backend.value_and_gradient(per_point, p)
-    return np.asarray(values, dtype="float32"), np.asarray(slopes, dtype="float32")
+    values, slopes = backend.value_and_gradient(per_point, np.tile(p, len(labels)))
+    values = np.asarray(values, dtype="float32").reshape(len(labels), p.size)
+    slopes = np.asarray(slopes, dtype="float32").reshape(len(labels), p.size)
+    return {label: (values[i], slopes[i]) for i, label in enumerate(labels)}
 
 
 FIT_STEPS = 400

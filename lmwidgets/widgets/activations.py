@@ -103,7 +103,11 @@ class ActivationExplorer(Explorer):
         self._cache = {}
         self.formulas = widgets.HTML()
         figure = new_figure(8.0, 3.0)
-        self.value_axes, self.slope_axes = figure.subplots(1, 2)
+        # Fixed margins, not tight_layout: a figure that has been through tight_layout keeps a
+        # layout engine, and savefig then lays out all its text twice per redraw.
+        self.value_axes, self.slope_axes = figure.subplots(
+            1, 2, gridspec_kw={"left": 0.06, "right": 0.985, "bottom": 0.1, "top": 0.96}
+        )
         self.lines = {}
         for axes in (self.value_axes, self.slope_axes):
             axes.axhline(0, color="0.8", lw=0.8, zorder=0)
@@ -117,7 +121,6 @@ class ActivationExplorer(Explorer):
         (self.saturated_marks,) = self.slope_axes.plot(
             [], [], color="#ff7f0e", lw=7, alpha=0.3, solid_capstyle="butt"
         )
-        figure.tight_layout()
         parameter_box = widgets.VBox(list(self.parameter_controls.values()))
         rows = [
             widgets.HBox(

@@ -213,21 +213,23 @@ class LossExplorer(Explorer):
                 params["label_smoothing"] = smoothing
             if "gamma" in core.CLASSIFICATION[name]:
                 params["gamma"] = gamma
+            visible = name in chosen
             for label in (1, 0):
-                visible = name in chosen
                 for kind in ("loss", "slope"):
                     self.lines["classification", name, label, kind].set_visible(visible)
-                if not visible:
-                    continue
-                loss, slope = self._cached(
-                    ("classification", name, label, tuple(sorted(params.items()))),
-                    lambda name=name, label=label, params=params: core.classification_curve(
-                        name, PROBABILITIES, label, **params
-                    ),
-                )
+            if not visible:
+                continue
+            curves = self._cached(
+                ("classification", name, tuple(sorted(params.items()))),
+                lambda name=name, params=params: core.classification_curves(
+                    name, PROBABILITIES, **params
+                ),
+            )
+            data[name] = {"params": params}
+            for label, (loss, slope) in curves.items():
                 self.lines["classification", name, label, "loss"].set_data(PROBABILITIES, loss)
                 self.lines["classification", name, label, "slope"].set_data(PROBABILITIES, slope)
-                data.setdefault(name, {"params": params})[label] = {"loss": loss, "slope": slope}
+                data[name][label] = {"loss": loss, "slope": slope}
         loss_axes, slope_axes = self.axes["classification"]
         loss_axes.set_xlim(0, 1)
         slope_axes.set_xlim(0, 1)
