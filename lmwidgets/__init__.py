@@ -32,6 +32,9 @@ _LAZY = {
     "ModelTimeline": "lmwidgets.widgets.timeline",
     "ScalingLawLab": "lmwidgets.widgets.scaling_law",
     "Playground": "lmwidgets.widgets.playground",
+    "FeatureMapExplorer": "lmwidgets.widgets.feature_maps",
+    "SamplingExplorer": "lmwidgets.widgets.sampling",
+    "compare_backends": "lmwidgets.core.backend_compare",
 }
 
 __all__ = ["__version__", *_LAZY]
