@@ -247,8 +247,13 @@ def test_dataset_and_problem_stay_consistent():
     assert playground.result["problem"] == "classification"
 
 
-def test_noise_ratio_and_regenerate_change_the_data():
+def test_noise_ratio_regenerate_and_reset():
     playground = lmwidgets.Playground(layers=(2,))
+    playground.step(3)
+    first_loss = playground.result["history"]["test_loss"][0]
+    playground.buttons["reset"].click()
+    assert playground.result["epoch"] == 0
+    assert playground.result["test_loss"] == pytest.approx(first_loss, rel=1e-6)
     playground.controls["train_ratio"].value = 20
     assert playground.result["confusion_matrix"].sum() == 400
     before = playground.result["test_loss"]
@@ -268,6 +273,12 @@ def test_blow_up_pauses_with_advice_and_the_widget_keeps_working():
     playground.step(5)
     assert playground.result["epoch"] == 5 and not playground.result["diverged"]
     assert np.isfinite(playground.result["test_loss"]) and playground.message.value == ""
+    # Playing into a blow-up pauses by itself, with the same advice.
+    playground.controls["learning_rate"].value = 10.0
+    playground.play()
+    assert _wait_for(lambda: not playground.result["playing"])
+    assert playground.result["diverged"] and not playground.controls["play"].value
+    assert "Lower the learning rate" in playground.message.value
 
 
 def test_own_data_classification_and_regression():

@@ -17,7 +17,7 @@ import io
 import threading
 import time
 
-from lmwidgets.core import playground_data as data
+from lmwidgets.core import playground_data
 from lmwidgets.core import playground_model as network
 from lmwidgets.widgets._base import Explorer, new_figure
 
@@ -291,7 +291,7 @@ class Playground(Explorer):
 
     def _make_controls(self):
         own = self._own is not None
-        dataset_options = ("own data",) if own else data.DATASETS
+        dataset_options = ("own data",) if own else playground_data.DATASETS
         problem = self._own[2] if own else "classification"
         wide = {"style": {"description_width": "initial"}}
         return {
@@ -323,7 +323,7 @@ class Playground(Explorer):
             "classes": widgets.IntSlider(
                 value=self._own[3] if own and problem == "classification" else 2,
                 min=2,
-                max=data.MAX_CLASSES,
+                max=playground_data.MAX_CLASSES,
                 description="classes",
                 disabled=True,
             ),
@@ -343,7 +343,7 @@ class Playground(Explorer):
                 description="seed",
                 layout=widgets.Layout(width="140px"),
             ),
-            "features": ToggleSet(data.FEATURES, ("x1", "x2"), description="features"),
+            "features": ToggleSet(playground_data.FEATURES, ("x1", "x2"), description="features"),
             "layers": LayersControl((4, 2)),
             "learning_rate": widgets.Dropdown(
                 options=_preset_options(network.LEARNING_RATES),
@@ -421,9 +421,7 @@ class Playground(Explorer):
     def _rows(self, c):
         b = self.buttons
         return [
-            widgets.HBox(
-                [c["play"], b["step"], b["reset"], self._status_box(), c["stop_after_epochs"]]
-            ),
+            widgets.HBox([c["play"], b["step"], b["reset"], self.status, c["stop_after_epochs"]]),
             widgets.HBox([c["problem"], c["dataset"], c["classes"], b["regenerate"], c["seed"]]),
             widgets.HBox([c["noise"], c["train_ratio"], c["batch_size"]]),
             c["features"],
@@ -433,15 +431,12 @@ class Playground(Explorer):
             c["layer_activations"],
         ]
 
-    def _status_box(self):
-        return self.status
-
     def _on_change(self, change):
         name = next(key for key, control in self.controls.items() if control is change["owner"])
-        if self._syncing:
-            return
         if name == "play":
             self._set_playing(change["new"])
+            return
+        if self._syncing:  # a dependent control set by _sync: one refresh covers it
             return
         with self._lock:
             self._syncing = True
@@ -454,15 +449,18 @@ class Playground(Explorer):
 
     def _sync(self, c, name):
         """Keep dependent controls consistent with the one that changed."""
-        if name == "dataset" and c["dataset"].value in data.DATASETS:
-            c["problem"].value = data.problem_of(c["dataset"].value)
+        if name == "dataset" and c["dataset"].value in playground_data.DATASETS:
+            c["problem"].value = playground_data.problem_of(c["dataset"].value)
         if name == "problem" and self._own is None:
-            if data.problem_of(c["dataset"].value) != c["problem"].value:
+            if playground_data.problem_of(c["dataset"].value) != c["problem"].value:
                 c["dataset"].value = "circle" if c["problem"].value == "classification" else "plane"
         if c["problem"].value == "regression" and c["loss"].value == "cross_entropy":
             c["loss"].value = "mse"
-        c["classes"].disabled = c["dataset"].value not in data.MULTI_CLASS
-        if c["dataset"].value in data.CLASSIFICATION and c["dataset"].value not in data.MULTI_CLASS:
+        c["classes"].disabled = c["dataset"].value not in playground_data.MULTI_CLASS
+        if (
+            c["dataset"].value in playground_data.CLASSIFICATION
+            and c["dataset"].value not in playground_data.MULTI_CLASS
+        ):
             c["classes"].value = 2
         if name == "activation":
             c["layer_activations"].value = (c["activation"].value,) * len(c["layers"].value)
@@ -481,7 +479,7 @@ class Playground(Explorer):
             raise ValueError(
                 "data must be a pair (X, y): X of shape (n, 2), y of shape (n,)."
             ) from None
-        return data.own_data(x, y)
+        return playground_data.own_data(x, y)
 
     def update(self):
         changed, self._changed = self._changed, None
@@ -502,15 +500,22 @@ class Playground(Explorer):
             x, y, problem, n_classes, extent = self._own
         else:
             dataset = c["dataset"].value
-            n_classes = c["classes"].value if dataset in data.CLASSIFICATION else 1
-            x, y = data.make_dataset(
+            n_classes = c["classes"].value if dataset in playground_data.CLASSIFICATION else 1
+            x, y = playground_data.make_dataset(
                 dataset, self.n_points, noise=c["noise"].value, n_classes=n_classes, seed=seed
             )
-            problem = data.problem_of(dataset)
-            extent = (-data.EXTENT, data.EXTENT, -data.EXTENT, data.EXTENT)
+            problem = playground_data.problem_of(dataset)
+            extent = (
+                -playground_data.EXTENT,
+                playground_data.EXTENT,
+                -playground_data.EXTENT,
+                playground_data.EXTENT,
+            )
         features = c["features"].value
-        x_train, y_train, x_test, y_test = data.split(x, y, c["train_ratio"].value, seed=seed)
-        xs, ys, grid_points = data.grid(extent, GRID_RESOLUTION)
+        x_train, y_train, x_test, y_test = playground_data.split(
+            x, y, c["train_ratio"].value, seed=seed
+        )
+        xs, ys, grid_points = playground_data.grid(extent, GRID_RESOLUTION)
         self._data = {
             "problem": problem,
             "n_classes": n_classes,
@@ -518,10 +523,10 @@ class Playground(Explorer):
             "points": (x_train, y_train, x_test, y_test),
             "grid_x": xs,
             "grid_y": ys,
-            "grid_features": data.transform_features(grid_points, features),
+            "grid_features": playground_data.transform_features(grid_points, features),
             "features": features,
-            "features_train": data.transform_features(x_train, features),
-            "features_test": data.transform_features(x_test, features),
+            "features_train": playground_data.transform_features(x_train, features),
+            "features_test": playground_data.transform_features(x_test, features),
         }
         self._draw_points()
 
@@ -590,7 +595,6 @@ class Playground(Explorer):
             try:
                 self._trainer.train_epoch()
             except network.TrainingDiverged as error:
-                self._stop_thread_flag()
                 self._diverged = True
                 rate = self.controls["learning_rate"].value
                 self._notice = (
@@ -600,6 +604,7 @@ class Playground(Explorer):
                     "error",
                 )
                 self._evaluation = self._evaluate()
+                self._pause_from_inside()
                 return done
             self._evaluation = self._evaluate()
         return n
@@ -610,27 +615,18 @@ class Playground(Explorer):
         control = self.controls["play"]
         control.description = "pause" if playing else "play"
         control.icon = "pause" if playing else "play"
-        if playing and (self._thread is None or not self._thread.is_alive()):
+        if playing and not (self._thread is not None and self._thread.is_alive()):
             self._thread = threading.Thread(target=self._play_loop, daemon=True)
             self._thread.start()
-        elif not playing and self._thread is not None:
-            if self._thread is not threading.current_thread():
-                self._thread.join(timeout=10)
-            self._thread = None
+        # The loop reads the flag under the lock: once we hold it, no epoch is under way,
+        # and after a pause none starts.
         with self._lock:
             self._show()
             self.draw()
 
-    def _stop_thread_flag(self):
-        # Called with the lock held, maybe from the play thread: it sees the flag and ends.
-        if self.controls["play"].value:
-            self._syncing = True
-            try:
-                self.controls["play"].value = False
-                self.controls["play"].description = "play"
-                self.controls["play"].icon = "play"
-            finally:
-                self._syncing = False
+    def _pause_from_inside(self):
+        """Pause because of what training found (divergence, the epoch limit)."""
+        self.controls["play"].value = False
 
     def _play_loop(self):
         while self.controls["play"].value:
@@ -640,13 +636,14 @@ class Playground(Explorer):
                 limit = self.controls["stop_after_epochs"].value
                 if limit and self._trainer.epoch >= limit:
                     self._notice = (f"Stopped after {limit} epochs (stop after epochs).", "info")
-                    self._stop_thread_flag()
-                else:
-                    try:
-                        self._train(1)
-                    except Exception as error:  # noqa: BLE001 - shown, never raised
-                        self._notice = (str(error), "error")
-                        self._stop_thread_flag()
+                    self._pause_from_inside()
+                    break
+                try:
+                    self._train(1)
+                except Exception as error:  # noqa: BLE001 - shown, never raised
+                    self._notice = (str(error), "error")
+                    self._pause_from_inside()
+                    break
                 self._show()
                 self.draw()
             time.sleep(0.001)  # let a control change take the lock between epochs
