@@ -308,9 +308,11 @@ def test_three_arm_spiral():
     np.testing.assert_allclose(result["output_grid"].sum(-1), 1, rtol=1e-5)
 
 
-def test_unknown_setting_is_rejected():
+def test_unknown_setting_or_value_is_rejected():
     with pytest.raises(ValueError, match="Unknown setting.*Valid: .*activation"):
         lmwidgets.Playground(activaton="relu")
+    with pytest.raises(ValueError, match=r"learning_rate=0.05 is not possible. Valid .*0.03, 0.1"):
+        lmwidgets.Playground(learning_rate=0.05)
 
 
 def _wait_for(condition, timeout=60):

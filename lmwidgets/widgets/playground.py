@@ -194,6 +194,20 @@ def _activation_options():
     )
 
 
+def _set_checked(control, name, value):
+    """Set a control from a constructor argument; ValueError naming the valid values."""
+    try:
+        control.value = tuple(value) if isinstance(value, list) else value
+    except traitlets.TraitError as error:
+        reason = str(error)
+        if isinstance(control, widgets.Dropdown):
+            valid = [
+                option[1] if isinstance(option, tuple) else option for option in control.options
+            ]
+            reason = f"Valid values: {', '.join(map(str, valid))}."
+        raise ValueError(f"{name}={value!r} is not possible. {reason}") from None
+
+
 def _preset_options(values):
     return [(f"{value:g}", value) for value in values]
 
@@ -206,6 +220,7 @@ class Playground(Explorer):
     ``Playground(dataset="spiral", layers=(8, 8), optimizer="adam")``.
     ``Playground(data=(X, y))`` trains on your own 2-D points: integer labels
     (up to 6 classes) make a classification problem, other values a regression.
+    ``n_points`` is the size of a generated dataset (train and test together).
     """
 
     def __init__(self, data=None, n_points=500, **settings):
@@ -229,7 +244,7 @@ class Playground(Explorer):
         self._syncing = True
         try:
             for name, value in settings.items():
-                controls[name].value = tuple(value) if isinstance(value, list) else value
+                _set_checked(controls[name], name, value)
                 self._sync(controls, name)
         finally:
             self._syncing = False
