@@ -32,7 +32,7 @@ def entropy(probabilities):
     """Shannon entropy in nats; tokens of probability 0 contribute nothing."""
     p = np.asarray(probabilities, dtype="float64")
     p = p[p > 0]
-    return float(-(p * np.log(p)).sum())
+    return float(-(p * np.log(p)).sum()) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def next_token_distribution(logits, temperature=1.0, top_k=None, top_p=None):
