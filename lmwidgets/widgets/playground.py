@@ -65,7 +65,7 @@ class ToggleSet(widgets.HBox):
     def __init__(self, options, value, description=""):
         self._buttons = {
             name: widgets.ToggleButton(
-                description=name, value=name in value, layout=widgets.Layout(width="62px")
+                description=name, value=name in value, layout=widgets.Layout(width="76px")
             )
             for name in options
         }
@@ -123,8 +123,8 @@ class LayersControl(widgets.HBox):
         remove.on_click(lambda _: self._set(layers[:-1]))
         columns = [widgets.Label("hidden layers", layout=widgets.Layout(width="90px")), add, remove]
         for index, units in enumerate(layers):
-            more = widgets.Button(description="+", layout=widgets.Layout(width="28px"))
-            fewer = widgets.Button(description="-", layout=widgets.Layout(width="28px"))
+            more = widgets.Button(description="+", layout=widgets.Layout(width="34px"))
+            fewer = widgets.Button(description="-", layout=widgets.Layout(width="34px"))
             more.disabled = units >= network.MAX_NEURONS
             fewer.disabled = units <= 1
             more.on_click(lambda _, i=index: self._resize(i, +1))
@@ -250,7 +250,7 @@ class Playground(Explorer):
             self._syncing = False
         figure = self._make_figure()
         self._wire_buttons(controls)
-        self.status = widgets.HTML()
+        self.status = widgets.HTML(layout=widgets.Layout(width="440px", margin="0 8px"))
         self.confusion = widgets.HTML()
         super().__init__(
             controls, figure, control_rows=self._rows(controls), footer=[self.confusion]
@@ -414,13 +414,13 @@ class Playground(Explorer):
                 description="step", icon="step-forward", layout=widgets.Layout(width="80px")
             ),
             "reset": widgets.Button(
-                description="reset", icon="undo", layout=widgets.Layout(width="80px")
+                description="reset", icon="undo", layout=widgets.Layout(width="90px")
             ),
             "regenerate": widgets.Button(
                 description="regenerate",
                 icon="refresh",
                 disabled=self._own is not None,
-                layout=widgets.Layout(width="110px"),
+                layout=widgets.Layout(width="130px"),
             ),
         }
         self.buttons["step"].on_click(lambda _: self._safely(self.step))
@@ -520,12 +520,8 @@ class Playground(Explorer):
                 dataset, self.n_points, noise=c["noise"].value, n_classes=n_classes, seed=seed
             )
             problem = playground_data.problem_of(dataset)
-            extent = (
-                -playground_data.EXTENT,
-                playground_data.EXTENT,
-                -playground_data.EXTENT,
-                playground_data.EXTENT,
-            )
+            half = playground_data.EXTENT
+            extent = (-half, half, -half, half)
         features = c["features"].value
         x_train, y_train, x_test, y_test = playground_data.split(
             x, y, c["train_ratio"].value, seed=seed
