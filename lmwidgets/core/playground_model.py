@@ -202,6 +202,7 @@ class Trainer:
     Give it data with ``set_data`` (transformed features; labels or targets). Each
     epoch shuffles the training set and takes ``len(x_train) // batch_size``
     minibatches (the remainder, different each epoch, waits for the next one).
+    ``seed`` fixes the shuffling; the weights are the model's as built.
     ``reset(seed)`` starts again from fresh weights without rebuilding, so nothing
     has to be compiled again.
     """
