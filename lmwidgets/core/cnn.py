@@ -47,7 +47,7 @@ def conv_filters(model, layer_name):
 
 def feature_map_model(model, layer_name):
     """A model sharing ``model``'s weights that outputs ``layer_name``'s activations."""
-    return keras.Model(model.inputs, _conv_layer(model, layer_name).output)
+    return keras.Model(model.inputs[0], _conv_layer(model, layer_name).output)
 
 
 def feature_maps(model, images, layer_name):
