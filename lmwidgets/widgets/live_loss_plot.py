@@ -62,6 +62,9 @@ class LiveLossPlot(keras.callbacks.Callback):
     ``max_overhead`` (fraction of training time spent drawing) throttle redraws.
     """
 
+    # What one redraw cost last time, in any instance: the throttle's first estimate.
+    typical_render_seconds = 0.05
+
     def __init__(self, show=True, min_interval=1.0, max_overhead=0.03, width=8.0, height=2.6):
         super().__init__()
         if min_interval < 0 or not 0 < max_overhead <= 1:
@@ -84,7 +87,7 @@ class LiveLossPlot(keras.callbacks.Callback):
         self._figure_lock = threading.Lock()
         self._renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livelossplot")
         self._queued = None
-        self._render_seconds = 0.0
+        self._render_seconds = LiveLossPlot.typical_render_seconds
         self._last_draw = 0.0
         self._last_progress = 0.0
         self._epoch_started = 0.0
@@ -202,6 +205,8 @@ class LiveLossPlot(keras.callbacks.Callback):
                 ax.autoscale_view()
             self.image.value = render_png(self.figure)
             self._render_seconds = time.monotonic() - started
+            if self._panels:
+                LiveLossPlot.typical_render_seconds = self._render_seconds
 
     def _show_progress(self, batch, now):
         self.progress.value = batch
