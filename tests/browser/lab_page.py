@@ -32,7 +32,8 @@ _RENDERED = """() => {
     cellErrors: [...document.querySelectorAll(
       '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')]
       .map(e => e.innerText.slice(-600)),
-    texts: outputs.filter(o => !o.querySelector('.jupyter-widgets'))
+    // A widget without its view falls back to its text/plain form (printed text is stdout).
+    texts: outputs.filter(o => o.dataset.mimeType === 'text/plain')
       .map(o => o.innerText.trim()),
     notebookText: document.querySelector('.jp-Notebook')?.innerText || '',
   };
@@ -85,9 +86,17 @@ def run_all(page, timeout_s=300):
     raise TimeoutError(f"the notebook did not finish within {timeout_s} s: {state}")
 
 
-def problems(page, expected_widget_outputs, text_forms, console_errors):
-    """Everything a learner would see as broken; an empty list when all is well."""
+def problems(page, expected_widget_outputs, text_forms, console_errors, settle_s=15):
+    """Everything a learner would see as broken; an empty list when all is well.
+
+    A widget view renders a moment after its output arrives (its text form shows until
+    then), so a shortfall counts only if it lasts ``settle_s`` seconds.
+    """
+    deadline = time.monotonic() + settle_s
     seen = page.evaluate(_RENDERED)
+    while seen["widgetOutputs"] < expected_widget_outputs and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        seen = page.evaluate(_RENDERED)
     found = [f"cell error: {text}" for text in seen["cellErrors"]]
     if seen["errorWidgets"]:
         found.append(f"{seen['errorWidgets']} widget(s) failed to display")
@@ -129,3 +138,35 @@ def pick_option(widget, control, index=1):
     select = widget.locator(f".lmw-control-{control} select").first
     values = select.locator("option").evaluate_all("options => options.map(o => o.value)")
     select.select_option(values[index % len(values)])
+
+
+def click_button(widget, control, index=0):
+    widget.locator(f".lmw-control-{control}").locator("button").nth(index).click()
+
+
+def type_value(page, widget, control, text):
+    box = widget.locator(f".lmw-control-{control} input").first
+    box.fill(text)
+    box.press("Enter")
+
+
+def deselect_last(widget, control):
+    """In a multiple select, keep every selected option but the last one."""
+    select = widget.locator(f".lmw-control-{control} select").first
+    kept = select.evaluate("s => [...s.selectedOptions].slice(0, -1).map(o => o.value)")
+    select.select_option(kept)
+
+
+def message_text(widget):
+    return widget.evaluate(
+        "w => [...w.querySelectorAll('.widget-html-content')].map(e => e.innerText).join(' ')"
+    )
+
+
+def wait_for_message(page, widget, needle, timeout_s):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if needle in message_text(widget):
+            return True
+        page.wait_for_timeout(100)
+    return False

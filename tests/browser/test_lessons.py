@@ -6,12 +6,17 @@ from pathlib import Path
 import pytest
 
 from tests.browser.lab_page import (
+    click_button,
+    deselect_last,
     image_sources,
+    message_text,
     move_slider,
     open_notebook,
     pick_option,
     problems,
     run_all,
+    type_value,
+    wait_for_message,
     wait_until_images_change,
     widget_text_forms,
 )
@@ -19,11 +24,53 @@ from tests.browser.lab_page import (
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 
-# For each widget class, one interaction through the UI that must change what is drawn:
-# ("slider", control) presses ArrowRight on it; ("select", control) picks another option.
+# For each widget class, one interaction through the UI that must change what is drawn
+# within 2 s: (kind, control, argument). Widgets whose every control retrains a model get
+# the time that training takes.
 INTERACTIONS = {
-    "NeuronExplorer": ("slider", "weight"),
+    "NeuronExplorer": ("slider", "weight", None),
+    "ActivationExplorer": ("slider", "x_range", None),
+    "LossExplorer": ("click", "view", 1),
+    "OptimizerPlayground": ("select", "surface", None),
+    "Playground": ("select", "dataset", None),
+    "ScaleCalculator": ("select", "preset", None),
+    "ModelTimeline": ("slider", "fit_since", None),
+    "ScalingLawLab": ("deselect_last", "widths", None),  # the fit, from cached models
+    "MetricsExplorer": ("text", "threshold", "0.3"),
+    "SamplingExplorer": ("text", "temperature", "0.5"),
+    "FeatureMapExplorer": ("select", "layer", None),
+    "OverfittingExplorer": ("slider", "dropout", None),
+    "TrainingDashboard": ("train_then_stop", None, None),
 }
+RETRAINS_S = {"OverfittingExplorer": 30}
+UI_RESPONSE_S = 2.0
+
+
+def _touch(page, widget, kind, control, argument):
+    if kind == "slider":
+        move_slider(page, widget, control)
+    elif kind == "select":
+        pick_option(widget, control)
+    elif kind == "click":
+        click_button(widget, control, argument)
+    elif kind == "text":
+        type_value(page, widget, control, argument)
+    elif kind == "deselect_last":
+        deselect_last(widget, control)
+    else:
+        raise ValueError(f"unknown interaction {kind!r}")
+
+
+def _train_then_stop(page, widget):
+    """Train from the UI, press Stop while it runs: training ends and says what it kept."""
+    epochs = widget.locator(".lmw-control-epochs .noUi-handle").first
+    epochs.focus()
+    page.keyboard.press("End")  # the most epochs, so that Stop comes while training
+    widget.locator(".lmw-control-train").click()
+    assert wait_for_message(page, widget, "Training", 10), message_text(widget)
+    page.wait_for_timeout(1500)
+    widget.locator(".lmw-control-stop").click()
+    assert wait_for_message(page, widget, "stopped by you after", 20), message_text(widget)
 
 
 def _widget_classes(page):
@@ -50,18 +97,18 @@ def test_lesson_runs_and_every_widget_lives(browser, lab, artifacts, lesson):
             widget = page.locator(f".lmwidgets-{name}").first
             widget.scroll_into_view_if_needed()
             widget.screenshot(path=str(artifacts / f"{lesson.stem}-{name}.png"))
-            kind, control = INTERACTIONS.get(name, (None, None))
+            kind, control, argument = INTERACTIONS.get(name, (None, None, None))
             if kind is None:
                 untested.append(name)
-                continue
-            before = image_sources(widget)
-            if kind == "slider":
-                move_slider(page, widget, control)
+            elif kind == "train_then_stop":
+                _train_then_stop(page, widget)
             else:
-                pick_option(widget, control)
-            assert wait_until_images_change(page, widget, before), (
-                f"{name}: the figure did not change within 2 s of touching {control!r}"
-            )
+                before = image_sources(widget)
+                _touch(page, widget, kind, control, argument)
+                limit = RETRAINS_S.get(name, UI_RESPONSE_S)
+                assert wait_until_images_change(page, widget, before, limit), (
+                    f"{name}: the figure did not change within {limit} s of touching {control!r}"
+                )
         assert not untested, f"no UI interaction defined for {untested}"
     finally:
         page.close()
@@ -118,12 +165,12 @@ def test_detector_catches_broken_widgets(browser, lab, artifacts):
     relative = broken.relative_to(lab["root"]).as_posix()
     page = open_notebook(browser, lab, relative, console_errors)
     try:
-        stored = problems(page, 1, ["IntSlider(value=5)"], console_errors)
+        stored = problems(page, 1, ["IntSlider(value=5)"], console_errors, settle_s=3)
         assert any("shown as text" in p for p in stored), stored
         assert any("live widget outputs" in p for p in stored), stored
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_timeout(3000)
-        after_run = problems(page, 2, [], console_errors)
+        after_run = problems(page, 2, [], console_errors, settle_s=3)
         assert any("failed to display" in p or "page says" in p for p in after_run), after_run
     finally:
         page.close()
