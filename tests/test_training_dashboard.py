@@ -135,3 +135,20 @@ def test_background_fit_stop_keeps_history():
     assert run.switch.batches_started <= run.switch.batches_at_request + 1
     assert run.stopped and run.error is None
     assert 2 <= len(run.history["loss"]) < 50
+
+
+def test_labels_are_encoded_for_the_chosen_loss():
+    labels = np.array([3, 0, 9])
+    assert training.encode_labels(labels, "sparse_categorical_crossentropy").tolist() == [3, 0, 9]
+    one_hot = training.encode_labels(labels, "categorical_crossentropy")
+    assert one_hot.shape == (3, 10) and one_hot.argmax(axis=1).tolist() == [3, 0, 9]
+    assert one_hot.sum(axis=1).tolist() == [1, 1, 1]
+    with pytest.raises(ValueError, match="expected one of sparse_categorical_crossentropy"):
+        training.encode_labels(labels, "hinge")
+
+
+def test_invalid_config_names_the_valid_choices():
+    with pytest.raises(ValueError, match="expected one of adam, sgd"):
+        training.MLPConfig(optimizer="adagrad?")
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        training.MLPConfig(dropout=1.0)

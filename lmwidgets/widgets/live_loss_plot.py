@@ -144,7 +144,7 @@ class LiveLossPlot(keras.callbacks.Callback):
         epochs = len(self.history.get("loss", []))
         stopped = " (stopped early)" if getattr(self.model, "stop_training", False) else ""
         best = f", best epoch {self.best_epoch}" if self.best_epoch else ""
-        self.status.value = f"done: {epochs} epochs{best}{stopped}"
+        self.status.value = f"done: {epochs} epoch{'' if epochs == 1 else 's'}{best}{stopped}"
 
     # --- drawing -------------------------------------------------------------------
     @property

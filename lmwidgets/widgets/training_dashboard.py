@@ -204,8 +204,9 @@ class TrainingDashboard(Explorer):
             # Not update(): the controls may hold an invalid value for the next run.
             self.result = {**self.result, **self._run_result}
             stopped = "stopped by you after" if run.stopped else "trained"
+            epochs = self._run_result["epochs_completed"]
             self.show_message(
-                f"{stopped} {self._run_result['epochs_completed']} epochs: "
+                f"{stopped} {epochs} epoch{'' if epochs == 1 else 's'}: "
                 f"test accuracy {evaluation['test_accuracy']:.2%}"
             )
         except Exception as error:  # noqa: BLE001 - shown to the learner, by design
