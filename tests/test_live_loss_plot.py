@@ -9,7 +9,7 @@ import pytest
 pytestmark = pytest.mark.backends
 
 
-def _tiny_problem(n=96, seed=0):
+def _tiny_problem(n=96, seed=0, metrics=("accuracy",)):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 4)).astype("float32")
     y = (x[:, 0] + x[:, 1] > 0).astype("int64")
@@ -20,7 +20,7 @@ def _tiny_problem(n=96, seed=0):
     model.compile(
         optimizer=keras.optimizers.SGD(0.1),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
+        metrics=list(metrics),
     )
     return model, x, y
 
@@ -80,7 +80,8 @@ def test_history_accumulates_over_fits_until_reset():
     model.fit(x, y, epochs=2, batch_size=32, callbacks=[plot], verbose=0)
     assert len(plot.history["loss"]) == 3
     plot.reset()
-    assert plot.history == {} and plot.figure.axes == []
+    assert plot.history == {}
+    assert all(len(line.get_xdata()) == 0 for ax in plot.figure.axes for line in ax.lines[:2])
 
 
 def test_display_has_a_stable_text_form():
@@ -93,3 +94,11 @@ def test_display_has_a_stable_text_form():
 def test_bad_throttle_arguments_are_rejected():
     with pytest.raises(ValueError, match="max_overhead"):
         lmwidgets.LiveLossPlot(max_overhead=0)
+
+
+def test_panels_follow_the_compiled_metrics():
+    model, x, y = _tiny_problem(metrics=())
+    plot = lmwidgets.LiveLossPlot(show=False)
+    model.fit(x, y, epochs=1, batch_size=32, callbacks=[plot], verbose=0)
+    plot.flush()
+    assert [ax.get_title() for ax in plot.figure.axes] == ["loss"]

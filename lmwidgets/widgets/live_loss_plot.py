@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 VALIDATION_PREFIX = "val_"
+EXPECTED_PANELS = ("loss", "accuracy")
 
 
 class _PlotBox(widgets.VBox):
@@ -92,6 +93,8 @@ class LiveLossPlot(keras.callbacks.Callback):
         self._last_progress = 0.0
         self._epoch_started = 0.0
         self._epoch = 0
+        # Most models report loss and accuracy: lay those panels out now, outside fit.
+        self._build_panels(list(EXPECTED_PANELS))
         self.draw()
 
     # --- display -------------------------------------------------------------------
@@ -193,7 +196,7 @@ class LiveLossPlot(keras.callbacks.Callback):
             started = time.monotonic()
             history = {name: list(values) for name, values in self.history.items()}
             names = _metric_names(history)
-            if names != list(self._panels):
+            if names and names != list(self._panels):
                 self._build_panels(names)
             best = _best_epoch(history)
             for name, (ax, train_line, val_line, best_line) in self._panels.items():
