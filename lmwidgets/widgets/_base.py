@@ -39,6 +39,9 @@ class Explorer(widgets.VBox):
     """
 
     def __init__(self, controls, figure, control_rows=None, footer=(), **kwargs):
+        # A standing notice (text, kind) shown after each successful update, e.g. why training
+        # paused; subclasses set it, and an error replaces it until the next good update.
+        self.notice = getattr(self, "notice", ("", "info"))
         self.controls = dict(controls)
         self.figure = figure
         self.result = {}
@@ -68,7 +71,7 @@ class Explorer(widgets.VBox):
         except Exception as error:  # noqa: BLE001 - shown to the learner, by design
             self.show_message(str(error), kind="error")
         else:
-            self.show_message("")
+            self.show_message(*self.notice)
         self.draw()
 
     def draw(self):

@@ -231,7 +231,7 @@ class Playground(Explorer):
         self._trainer = None
         self._trainers = {}  # network settings -> Trainer, so going back compiles nothing
         self._history = {"epoch": [], "train_loss": [], "test_loss": []}
-        self._notice = ("", "info")
+        self.notice = ("", "info")
         self._diverged = False
         self.n_points = int(n_points)
         self._own = None if data is None else self._check_own_data(data)
@@ -499,7 +499,7 @@ class Playground(Explorer):
     def update(self):
         changed, self._changed = self._changed, None
         # The learner has changed something: an old notice (e.g. divergence) no longer applies.
-        self._notice, self._diverged = ("", "info"), False
+        self.notice, self._diverged = ("", "info"), False
         if changed is None or changed in _DATA_CONTROLS or changed in _NETWORK_CONTROLS:
             self._make_data()
         if changed is None or changed in _DATA_CONTROLS | _NETWORK_CONTROLS | {"reset"}:
@@ -587,7 +587,7 @@ class Playground(Explorer):
         )
         self._trainer.reset(seed)
         self._history = {"epoch": [], "train_loss": [], "test_loss": []}
-        self._notice = ("", "info")
+        self.notice = ("", "info")
         self._diverged = False
         self._evaluation = self._evaluate()
 
@@ -608,7 +608,7 @@ class Playground(Explorer):
             except network.TrainingDiverged as error:
                 self._diverged = True
                 rate = self.controls["learning_rate"].value
-                self._notice = (
+                self.notice = (
                     f"Training stopped: {error}. Lower the learning rate (now {rate:g}) "
                     "or the regularization rate, or pick another optimizer; the weights "
                     "from before that epoch are kept, so play or step continues from them.",
@@ -646,13 +646,13 @@ class Playground(Explorer):
                     break
                 limit = self.controls["stop_after_epochs"].value
                 if limit and self._trainer.epoch >= limit:
-                    self._notice = (f"Stopped after {limit} epochs (stop after epochs).", "info")
+                    self.notice = (f"Stopped after {limit} epochs (stop after epochs).", "info")
                     self._pause_from_inside()
                     break
                 try:
                     self._train(1)
                 except Exception as error:  # noqa: BLE001 - shown, never raised
-                    self._notice = (str(error), "error")
+                    self.notice = (str(error), "error")
                     self._pause_from_inside()
                     break
                 self._show()
@@ -783,7 +783,7 @@ class Playground(Explorer):
         if "test_accuracy" in report:
             parts.append(f"test accuracy {report['test_accuracy']:.1%}")
         self.status.value = " &nbsp; ".join(parts)
-        text, kind = self._notice
+        text, kind = self.notice
         self.show_message(text, kind)
         self.result = {
             "epoch": epoch,
@@ -811,16 +811,6 @@ class Playground(Explorer):
             "diverged": self._diverged,
             "message": text,
         }
-
-    def refresh(self):
-        # As Explorer.refresh, but a standing notice (divergence, stop) outlives a redraw.
-        try:
-            self.update()
-        except Exception as error:  # noqa: BLE001 - shown to the learner, by design
-            self.show_message(str(error), kind="error")
-        else:
-            self.show_message(*self._notice)
-        self.draw()
 
     def _network_mosaic(self, columns):
         """Every feature's and neuron's heatmap, a column per layer, as one RGB image."""
