@@ -9,6 +9,7 @@ are left out: they have no curve f(x).
 import inspect
 
 from lmwidgets import backend
+from lmwidgets.core.params import merge_params
 
 import numpy as np
 
@@ -87,13 +88,7 @@ def parameters(name):
 
 def _checked_parameters(name, given):
     defaults = parameters(name)
-    unknown = set(given) - set(defaults)
-    if unknown:
-        valid = ", ".join(defaults) or "none"
-        raise ValueError(
-            f"{name} has no parameter {', '.join(sorted(unknown))}. Valid parameters: {valid}."
-        )
-    merged = {**defaults, **given}
+    merged = merge_params(name, defaults, given)
     for key, value in merged.items():
         if isinstance(defaults[key], bool):
             merged[key] = bool(value)

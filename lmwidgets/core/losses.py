@@ -8,6 +8,7 @@ losses against the prediction ``p`` for a true label 0 or 1. Every value comes f
 import functools
 
 from lmwidgets import backend
+from lmwidgets.core.params import merge_params
 
 import numpy as np
 
@@ -39,14 +40,8 @@ def _keras_loss(name, family):
 
 
 def _checked_params(name, family, given):
-    allowed = family[name]
-    unknown = set(given) - set(allowed)
-    if unknown:
-        valid = ", ".join(allowed) or "none"
-        raise ValueError(
-            f"{name} has no parameter {', '.join(sorted(unknown))}. Valid parameters: {valid}."
-        )
-    params = {key: float(value) for key, value in {**allowed, **given}.items()}
+    merged = merge_params(name, family[name], given)
+    params = {key: float(value) for key, value in merged.items()}
     for key, value in params.items():
         if (
             not np.isfinite(value)

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from lmwidgets import backend
+from lmwidgets.core.params import merge_params
 
 import numpy as np
 
@@ -185,14 +186,8 @@ def _surface_function(name, params):
 
 
 def _checked_surface_params(name, given):
-    allowed = surface(name).params
-    unknown = set(given) - set(allowed)
-    if unknown:
-        valid = ", ".join(allowed) or "none"
-        raise ValueError(
-            f"{name} has no parameter {', '.join(sorted(unknown))}. Valid parameters: {valid}."
-        )
-    params = {key: float(value) for key, value in {**allowed, **given}.items()}
+    merged = merge_params(name, surface(name).params, given)
+    params = {key: float(value) for key, value in merged.items()}
     if "condition" in params and not 1 <= params["condition"] < math.inf:
         raise ValueError(f"condition must be >= 1. Received: condition={params['condition']}.")
     return params
