@@ -117,3 +117,10 @@ def test_ci_installs_jax_and_torch():
     # CI's proof of the other backends is only as good as what it installs.
     if os.environ.get("CI") == "true":
         assert {"jax", "torch"} <= set(INSTALLED)
+
+
+def test_every_public_name_resolves():
+    import lmwidgets
+
+    for name in lmwidgets.__all__:
+        assert getattr(lmwidgets, name) is not None, name
