@@ -8,10 +8,16 @@ cell output.
 
 import html
 import io
+import math
+from collections import OrderedDict
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
+
+# Cached backgrounds per explorer: a few axes layouts to go back and forth between.
+BACKGROUNDS_KEPT = 8
 
 
 def new_figure(width=8.0, height=3.2, dpi=90):
@@ -22,10 +28,30 @@ def new_figure(width=8.0, height=3.2, dpi=90):
 
 
 def render_png(figure):
+    """The whole figure, drawn and encoded as PNG."""
+    figure.canvas.draw()
+    return encode_png(figure.canvas)
+
+
+def encode_png(canvas):
+    """What the Agg canvas holds now, as PNG bytes."""
+    width, height = canvas.get_width_height()
+    frame = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
     # Fast zlib level: a redraw is encoded many times a second, size matters less.
-    figure.savefig(buffer, format="png", facecolor="white", pil_kwargs={"compress_level": 1})
+    frame.convert("RGB").save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
+
+
+def snapped_limits(low, high, steps=12):
+    """``(low, high)`` widened to multiples of a round step (1, 2, 2.5 or 5 times a power of
+    ten, about a ``steps``-th of the span), so that small changes of the data keep the
+    same axes, and with them the cached background a redraw reuses."""
+    span = max(high - low, 1e-6)
+    raw = span / steps
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return math.floor(low / step) * step, math.ceil(high / step) * step
 
 
 class Explorer(widgets.VBox):
@@ -74,8 +100,61 @@ class Explorer(widgets.VBox):
             self.show_message(*self.notice)
         self.draw()
 
+    def dynamic_artists(self):
+        """The artists an update changes, redrawn each time over a cached picture of the
+        rest (Matplotlib's blitting). The picture is redrawn when an axes' visibility or
+        limits change, or ``background_key()``; a subclass that returns artists here must
+        change nothing else without changing that key. None: every draw draws everything."""
+        return ()
+
+    def background_key(self):
+        return None
+
     def draw(self):
-        self.image.value = render_png(self.figure)
+        dynamic = self.dynamic_artists()
+        if not dynamic:
+            self.image.value = render_png(self.figure)
+            return
+        canvas = self.figure.canvas
+        backgrounds = self.__dict__.setdefault("_backgrounds", OrderedDict())
+        axes = self.figure.axes
+        layout = [(a.get_xlim(), a.get_ylim()) if a.get_visible() else None for a in axes]
+        key = (self.background_key(), canvas.get_width_height(), tuple(layout))
+        for artist in dynamic:
+            artist.set_animated(True)  # left out of canvas.draw()
+        try:
+            if key in backgrounds:
+                backgrounds.move_to_end(key)
+                canvas.restore_region(backgrounds[key])
+            else:
+                canvas.draw()
+                backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
+                if len(backgrounds) > BACKGROUNDS_KEPT:
+                    backgrounds.popitem(last=False)
+            for artist in self._paint_order(dynamic):
+                self.figure.draw_artist(artist)
+        finally:
+            # Left animated, they would be missing from a learner's figure.savefig().
+            for artist in dynamic:
+                artist.set_animated(False)
+        self.image.value = encode_png(canvas)
+
+    def _paint_order(self, dynamic):
+        """The dynamic artists, and whatever a full draw paints over them (the spines their
+        lines run under, a legend), in the order a full draw paints them."""
+        dynamic_ids = {id(artist) for artist in dynamic}
+        painted = []
+        for axes in self.figure.axes:
+            children = axes.get_children()
+            own = [a for a in children if id(a) in dynamic_ids and a.get_visible()]
+            if not own or not axes.get_visible():
+                continue
+            lowest = min(a.get_zorder() for a in own)
+            above = [a for a in children if a.get_zorder() > lowest and a.get_visible()]
+            order = {id(a): i for i, a in enumerate(children)}
+            chosen = {id(a): a for a in [*own, *above]}.values()
+            painted += sorted(chosen, key=lambda a: (a.get_zorder(), order[id(a)]))
+        return painted
 
     def show_message(self, text, kind="info"):
         if not text:

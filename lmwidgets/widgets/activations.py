@@ -3,7 +3,7 @@
 import html
 
 from lmwidgets.core import activations as core
-from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 
 import ipywidgets as widgets
 import numpy as np
@@ -208,12 +208,16 @@ class ActivationExplorer(Explorer):
         )
         return caption + "<br>" + "<br>".join(entries)
 
+    def dynamic_artists(self):
+        lines = [line for pair in self.lines.values() for line in pair]
+        return [*lines, self.dead_marks, self.saturated_marks]
+
     @staticmethod
     def _rescale(x, curves, axes):
         values = np.concatenate(curves)
         values = values[np.isfinite(values)]
         low, high = (float(values.min()), float(values.max())) if values.size else (-1.0, 1.0)
         low, high = max(low, -50.0), min(high, 50.0)
-        margin = 0.08 * max(high - low, 0.5)
+        margin = 0.04 * max(high - low, 0.5)
         axes.set_xlim(float(x[0]), float(x[-1]))
-        axes.set_ylim(low - margin, high + margin)
+        axes.set_ylim(*snapped_limits(low - margin, high + margin))

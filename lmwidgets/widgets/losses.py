@@ -1,6 +1,7 @@
 """LossExplorer: Keras loss functions, their slopes, and why robust losses exist."""
 
 import html
+import math
 
 from lmwidgets.core import losses as core
 from lmwidgets.widgets._base import Explorer, new_figure
@@ -87,6 +88,15 @@ class LossExplorer(Explorer):
         self._build_artists(figure)
         rows = [controls["view"], *self.rows.values()]
         super().__init__(controls, figure, control_rows=rows, footer=[self.caption])
+        # The backend compiles each loss the first time it runs (a second or more): do it
+        # for the other views now, so that the learner's first click on one answers at once.
+        for other in VIEWS:
+            if other != view:
+                self._curves(other)
+
+    def _curves(self, view):
+        compute = {"regression": self._regression, "classification": self._classification}
+        return compute.get(view, self._outliers)()
 
     def _build_artists(self, figure):
         # One pair of axes per view, stacked in the same place; only the chosen view's show.
@@ -120,6 +130,9 @@ class LossExplorer(Explorer):
             (self.lines["fit", name],) = outliers.plot([], [], color=f"C{index}", lw=2)
         classification[0].set_ylim(-0.1, 5.0)
 
+    def dynamic_artists(self):
+        return [*self.lines.values(), self.points, self.outlier_point]
+
     def _cached(self, key, compute):
         if key not in self._cache:
             if len(self._cache) > 256:
@@ -134,9 +147,7 @@ class LossExplorer(Explorer):
         for name, axes_group in self.axes.items():
             for axes in axes_group:
                 axes.set_visible(name == view)
-        data = {"regression": self._regression, "classification": self._classification}.get(
-            view, self._outliers
-        )()
+        data = self._curves(view)
         self.caption.value = self._caption(view, data)
         self.result = {"view": view, view: data}
 
@@ -260,5 +271,6 @@ class LossExplorer(Explorer):
             data[name] = fit
         axes = self.axes["outliers"][0]
         axes.set_xlim(-0.2, 4.2)
-        axes.set_ylim(min(0.0, y.min()) - 0.5, max(y.max(), 10.0) + 1.0)
+        # Tops in steps of 10: a stronger outlier moves within the same axes most of the time.
+        axes.set_ylim(min(0.0, y.min()) - 0.5, 10.0 * math.ceil((max(y.max(), 9.0) + 1.0) / 10))
         return data
