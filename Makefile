@@ -12,7 +12,7 @@ export KERAS_BACKEND ?= jax
 export LMWIDGETS_OFFLINE ?= 1
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
 
-.PHONY: lab test install install-test unit lessons-check browser lessons lint clean
+.PHONY: lab test install install-test unit lessons-check browser lessons lint bench clean
 
 # JupyterLab refuses to run as root (containers, cloud shells) without --allow-root.
 lab: $(VENV)/.installed
@@ -73,6 +73,10 @@ LESSON ?= lessons/*.ipynb
 lessons: $(VENV)/.installed-test
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.record_timing=False $(LESSON)
+
+# Every benchmark, one table of figures against baselines measured in the same run (~15 min).
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

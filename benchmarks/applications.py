@@ -53,7 +53,9 @@ def reinforce_iteration_variable_shape(game, policy, rng):
     policy.train_on_batch(states, actions, sample_weight=weights)
 
 
-def main():
+def measure():
+    """``(rows, forward, fixed, variable)``: (what, seconds) rows, the forward pass (the
+    baseline), and one REINFORCE iteration with a fixed and with a changing batch shape."""
     keras.utils.set_random_seed(0)
     text = lmwidgets.datasets.load_text()
     vocab = char_transformer.CharVocab.from_text(text)
@@ -96,7 +98,36 @@ def main():
     )
     rows.append(("REINFORCE iteration, fixed batch shape", fixed))
     rows.append(("REINFORCE iteration, changing batch shape", variable))
+    return rows, forward, fixed, variable
 
+
+def rows():
+    from report import Row
+
+    measured, forward, fixed, variable = measure()
+    seconds = dict(measured)
+    label = "one forward pass of the character Transformer"
+    return [
+        Row(
+            "SamplingExplorer: control change (40 characters generated)",
+            1e3 * seconds["SamplingExplorer change (40 characters)"],
+            "ms",
+            1e3 * forward,
+            label,
+        ),
+        Row("FeatureMapExplorer: control change", 1e3 * seconds["FeatureMapExplorer change"], "ms"),
+        Row(
+            "REINFORCE iteration (32 episodes), one padded batch shape",
+            1e3 * fixed,
+            "ms",
+            1e3 * variable,
+            "the batch left at its changing natural size",
+        ),
+    ]
+
+
+def main():
+    rows, forward, fixed, variable = measure()
     print(f"backend: {lmwidgets.backend_name()}; median of {REPEATS} after a warm-up")
     print(f"{'what':48} {'ms':>9} {'x baseline':>11}")
     for name, value in rows:

@@ -66,6 +66,25 @@ def measure(n_points, train_ratio):
     }
 
 
+def rows():
+    from report import Row
+
+    m = measure(500, 50)
+    ours = 1000 / m["step"]
+    keras_way = 1000 / (m["fit"] + m["predict"])
+    return [
+        Row(
+            "Playground: epochs with redraw per second (500 points, 2-8-8-1)",
+            ours,
+            "epochs/s",
+            keras_way,
+            "model.fit(epochs=1) + predict(grid), no drawing",
+            ">= 15 epochs/s",
+            ours >= 15,
+        )
+    ]
+
+
 def main():
     print(f"backend: {lmwidgets.backend_name()}; network 2 -> 8 -> 8 -> 1, batch size 10")
     for n_points, ratio in ((500, 50), (1000, 50)):

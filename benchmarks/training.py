@@ -3,11 +3,14 @@
 For each backend (a fresh process each, since Keras fixes its backend at import):
 - the epoch time of the source document's corrected model (784-128-10 MLP with
   dropout, Adam, batch 32, the Keras default);
+- the same MLP's training step by hand in NumPy (batch 32, SGD), the model's FLOPs per
+  epoch, and the FLOP/s each achieves, against a large NumPy matmul (a practical peak);
 - LiveLossPlot's overhead: the same MLP fitted for two epochs of 60,000 images at
   batch 128 with and without the callback, alternating, median of several
   repetitions after a warm-up; printed as the ratio with / without (the bound:
-  at most 1.05). Without the full MNIST, the offline sample is repeated to
-  60,000 images, so an epoch costs what a full-MNIST epoch costs.
+  at most 1.05), and against Keras' own progress bar (verbose=1). Without the full
+  MNIST, the offline sample is repeated to 60,000 images, so an epoch costs what a
+  full-MNIST epoch costs.
 
 Usage: python benchmarks/training.py [--reps N]
 Uses the full MNIST when it is available, else the offline sample
@@ -42,6 +45,60 @@ def corrected_model(keras):
     )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
+
+
+HIDDEN, CLASSES, PIXELS, BATCH = 128, 10, 784, 32
+
+
+def mlp_flops_per_image():
+    """Multiply-adds x 2 of one training step of the 784-128-10 MLP, per image: the forward
+    matmuls, the weight gradients (as many again), and the hidden layer's input gradient
+    (the input image needs none). Biases, ReLU, softmax and the optimizer's few
+    elementwise operations per weight are left out: they are under 1% here."""
+    forward = 2 * (PIXELS * HIDDEN + HIDDEN * CLASSES)
+    return 2 * forward + 2 * HIDDEN * CLASSES
+
+
+def numpy_epoch(x, y, learning_rate=0.01, seed=0):
+    """One epoch of the same MLP (dropout 0.2, softmax cross-entropy) by hand in NumPy,
+    batch 32, plain SGD: the machine's own BLAS, without any framework in the way.
+    Returns the trained weights ``(w1, b1, w2, b2)``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    w1 = rng.normal(0, 0.05, (PIXELS, HIDDEN)).astype("float32")
+    b1 = np.zeros(HIDDEN, "float32")
+    w2 = rng.normal(0, 0.05, (HIDDEN, CLASSES)).astype("float32")
+    b2 = np.zeros(CLASSES, "float32")
+    x = x.reshape(len(x), PIXELS).astype("float32")
+    for start in range(0, len(x), BATCH):
+        xb, yb = x[start : start + BATCH], y[start : start + BATCH]
+        hidden = np.maximum(xb @ w1 + b1, 0)
+        keep = (rng.random(hidden.shape) > 0.2).astype("float32") / 0.8
+        dropped = hidden * keep
+        logits = dropped @ w2 + b2
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        probabilities[np.arange(len(yb)), yb] -= 1
+        d_logits = probabilities / len(yb)
+        d_hidden = (d_logits @ w2.T) * keep * (hidden > 0)
+        w2 -= learning_rate * (dropped.T @ d_logits)
+        b2 -= learning_rate * d_logits.sum(axis=0)
+        w1 -= learning_rate * (xb.T @ d_hidden)
+        b1 -= learning_rate * d_hidden.sum(axis=0)
+    return w1, b1, w2, b2
+
+
+def matmul_flops_per_second(size=2048, repeats=5):
+    """FLOP/s of NumPy's float32 matrix product at a size that keeps BLAS busy: a practical
+    peak of this machine, to see how close an epoch comes to it."""
+    import numpy as np
+
+    a = np.ones((size, size), "float32")
+    a @ a
+    best = min(timed(lambda: a @ a) for _ in range(repeats))
+    return 2 * size**3 / best
 
 
 def timed(fn):
@@ -85,8 +142,14 @@ def measure(reps):
         fit([plot])
         plot.flush()  # until the last epoch is on the picture
 
+    def fit_verbose():
+        # Keras' own progress bar, written where a terminal or notebook would show it.
+        with contextlib.redirect_stdout(io.StringIO()):
+            model.fit(x_big, y_big, epochs=OVERHEAD_EPOCHS, batch_size=128, verbose=1)
+
     fit_and_draw(lmwidgets.LiveLossPlot(show=False))  # warm-up, both paths
-    without, with_plot, with_picture = [], [], []
+    fit_verbose()
+    without, with_plot, with_picture, verbose = [], [], [], []
     for _ in range(reps):
         without.append(timed(lambda: fit([])))
         plot = lmwidgets.LiveLossPlot(show=False)
@@ -94,6 +157,7 @@ def measure(reps):
         plot.flush()
         plot = lmwidgets.LiveLossPlot(show=False)
         with_picture.append(timed(lambda: fit_and_draw(plot)))  # noqa: B023
+        verbose.append(timed(fit_verbose))
     return {
         "backend": keras.backend.backend(),
         "train_images": len(x_train),
@@ -101,7 +165,105 @@ def measure(reps):
         "fit_b128_s": statistics.median(without),
         "fit_b128_plot_s": statistics.median(with_plot),
         "fit_b128_drawn_s": statistics.median(with_picture),
+        "fit_b128_verbose_s": statistics.median(verbose),
     }
+
+
+def measure_backends(backends=BACKENDS, reps=3):
+    """One fresh process per installed backend (Keras fixes its backend at import)."""
+    rows = []
+    for name in backends:
+        if importlib.util.find_spec(MODULES[name]) is None:
+            continue
+        env = dict(os.environ, KERAS_BACKEND=name, TF_CPP_MIN_LOG_LEVEL="2")
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--reps", str(reps)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            print(f"{name}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
+            continue
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def numpy_baseline(images, reps=3):
+    """Seconds per epoch of the NumPy MLP on as many MNIST-sized images, and the peak."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random((images, 28, 28), dtype="float32")
+    y = rng.integers(0, CLASSES, images)
+    numpy_epoch(x[: 10 * BATCH], y[: 10 * BATCH])  # warm-up
+    epoch = statistics.median(timed(lambda: numpy_epoch(x, y)) for _ in range(reps))
+    return epoch, matmul_flops_per_second()
+
+
+def rows(reps=3):
+    from report import Row
+
+    table = []
+    measured = measure_backends(reps=reps)
+    if not measured:
+        return table
+    images = measured[0]["train_images"]
+    numpy_s, peak = numpy_baseline(images, reps)
+    flops = mlp_flops_per_image() * images
+    table.append(
+        Row(
+            "NumPy MLP by hand: achieved FLOP/s (the machine's limit for this model)",
+            flops / numpy_s,
+            "FLOP/s",
+            peak,
+            "NumPy 2048x2048 float32 matmul",
+        )
+    )
+    for row in measured:
+        name = row["backend"]
+        epoch = row["epoch_b32_s"]
+        table.append(
+            Row(
+                f"MNIST MLP epoch, batch 32, {images:,} images ({name})",
+                epoch,
+                "s",
+                numpy_s,
+                "the same MLP by hand in NumPy",
+            )
+        )
+        table.append(
+            Row(
+                f"  its achieved FLOP/s ({flops / 1e9:.2f} GFLOP per epoch)",
+                flops / epoch,
+                "FLOP/s",
+                flops / numpy_s,
+                "NumPy MLP by hand",
+            )
+        )
+        base = row["fit_b128_s"]
+        table.append(
+            Row(
+                f"fit with LiveLossPlot, 2 x 60k images, batch 128 ({name})",
+                row["fit_b128_plot_s"],
+                "s",
+                base,
+                "fit without it",
+                "ratio <= 1.05",
+                row["fit_b128_plot_s"] / base <= 1.05,
+            )
+        )
+        table.append(
+            Row(
+                f"fit with LiveLossPlot vs Keras' progress bar ({name})",
+                row["fit_b128_plot_s"],
+                "s",
+                row["fit_b128_verbose_s"],
+                "fit with verbose=1",
+            )
+        )
+    return table
 
 
 def main():
@@ -113,22 +275,7 @@ def main():
     if args.child:
         print(json.dumps(measure(args.reps)))
         return
-    rows = []
-    for name in args.backends:
-        if importlib.util.find_spec(MODULES[name]) is None:
-            continue
-        env = dict(os.environ, KERAS_BACKEND=name, TF_CPP_MIN_LOG_LEVEL="2")
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", "--reps", str(args.reps)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            print(f"{name}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
-            continue
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    rows = measure_backends(args.backends, args.reps)
     header = (
         f"{'backend':<11}{'MNIST train':>12}{'epoch, batch 32':>17}"
         f"{f'{OVERHEAD_EPOCHS}x60k b128':>16}{'+ LiveLossPlot':>16}{'ratio':>7}"
@@ -148,6 +295,25 @@ def main():
         f"median of {args.reps} repetitions after a warm-up. ratio: fit time with the callback"
         " / without; '+ last draw' also waits for the final picture (drawn in a helper thread)."
     )
+    for row in rows:
+        print(
+            f"{row['backend']}: with LiveLossPlot {row['fit_b128_plot_s']:.2f} s, with Keras'"
+            f" verbose=1 progress bar {row['fit_b128_verbose_s']:.2f} s"
+        )
+    if rows:
+        images = rows[0]["train_images"]
+        numpy_s, peak = numpy_baseline(images, args.reps)
+        flops = mlp_flops_per_image() * images
+        print(
+            f"\nthe MLP's training step: {mlp_flops_per_image():,} FLOP per image,"
+            f" {flops / 1e9:.2f} GFLOP per epoch of {images:,} images"
+        )
+        for name, epoch in [
+            ("NumPy by hand (baseline)", numpy_s),
+            *((row["backend"], row["epoch_b32_s"]) for row in rows),
+        ]:
+            print(f"{name:<26}{epoch:>8.2f} s {flops / epoch / 1e9:>8.1f} GFLOP/s")
+        print(f"NumPy 2048x2048 float32 matmul (a practical peak): {peak / 1e9:.1f} GFLOP/s")
 
 
 if __name__ == "__main__":

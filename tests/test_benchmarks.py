@@ -1,0 +1,109 @@
+"""The performance report: its rows, its table, and the one command that prints it.
+
+Figures are not checked here (timings belong to the benchmarks); what is checked is that
+the command runs, that each row carries its baseline and target, and that the README's
+table is the one the command writes.
+"""
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def report():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        yield importlib.import_module("report")
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def test_row_ratio_and_tables(report):
+    rows = [
+        report.Row("fast thing", 20.0, "ms", 40.0, "plain way", "< 50 ms", True),
+        report.Row("slow | thing", 3.0, "s", None, "", "< 1 s", False),
+        report.Row("peak", 2.5e10, "FLOP/s", 1e11, "matmul"),
+    ]
+    assert rows[0].ratio == pytest.approx(0.5)
+    assert rows[1].ratio is None
+    text = report.text_table(rows)
+    assert "20.0 ms" in text and "40.0 ms (plain way)" in text and "0.5" in text
+    assert "MISSED" in text and "met" in text
+    assert "25.0 G FLOP/s" in text
+    markdown = report.markdown_table(rows).splitlines()
+    assert markdown[0].startswith("| measured | ours | baseline")
+    assert all(line.count("|") == markdown[0].count("|") for line in markdown)
+
+
+def test_every_benchmark_has_rows_and_the_runner_knows_it():
+    runner = (BENCHMARKS / "run").read_text()
+    modules = {path.stem for path in BENCHMARKS.glob("*.py")} - {"report"}
+    for name in modules:
+        assert f'"{name}"' in runner, f"benchmarks/run does not run {name}"
+        assert "\ndef rows(" in (BENCHMARKS / f"{name}.py").read_text(), name
+
+
+def test_one_command_prints_the_table():
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run"), "import_time"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert "Measured on" in done.stdout
+    assert "import lmwidgets" in done.stdout and "< 0.3 s" in done.stdout
+    bad = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run"), "no_such_benchmark"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode != 0 and "valid: import_time" in bad.stderr
+
+
+def test_readme_shows_the_table_the_command_writes(report):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("<!-- performance-table:start -->")[1]
+    section = section.split("<!-- performance-table:end -->")[0]
+    assert "Measured on" in section and "`python benchmarks/run`" in section
+    header = report.markdown_table([]).splitlines()[0]
+    assert header in section
+    for target in ("< 50 ms", "ratio <= 0.1", "ratio <= 1.05", ">= 15 epochs/s", "< 0.3 s"):
+        assert target in section, target
+    for target in ("< 90 s", "< 2,048 MB", "< 10 min"):
+        assert target in section, target
+
+
+@pytest.fixture(scope="module")
+def training_benchmark(report):
+    return importlib.import_module("training")
+
+
+def test_numpy_baseline_is_the_same_mlp_and_learns(training_benchmark):
+    """The NumPy baseline must do the work it is compared with: a real training step."""
+    import lmwidgets
+
+    import keras
+    import numpy as np
+
+    model = training_benchmark.corrected_model(keras)
+    kernels = [w.shape for w in model.weights if len(w.shape) == 2]
+    assert kernels == [(784, 128), (128, 10)]
+    multiply_adds = sum(rows * columns for rows, columns in kernels)
+    # forward + weight gradients (2 x forward) + the hidden layer's input gradient
+    assert training_benchmark.mlp_flops_per_image() == 2 * 2 * multiply_adds + 2 * 128 * 10
+
+    (x, y), (x_test, y_test) = lmwidgets.datasets.load_mnist("offline")
+    w1, b1, w2, b2 = training_benchmark.numpy_epoch(x / 255.0, y, learning_rate=0.1)
+    hidden = np.maximum(x_test.reshape(len(x_test), -1) / 255.0 @ w1 + b1, 0)
+    accuracy = ((hidden @ w2 + b2).argmax(axis=1) == y_test).mean()
+    assert accuracy > 0.85
