@@ -124,3 +124,44 @@ def test_every_public_name_resolves():
 
     for name in lmwidgets.__all__:
         assert getattr(lmwidgets, name) is not None, name
+
+
+def _scaled_tanh(t, scale=1.0, flip=False):
+    import keras
+
+    y = keras.ops.tanh(scale * t)
+    return -y if flip else y
+
+
+def _branches_on_scale(t, scale=1.0):
+    import keras
+
+    return keras.ops.relu(t) if scale > 0 else keras.ops.zeros_like(t)
+
+
+@pytest.mark.backends
+def test_compiled_value_and_gradient_matches_the_closed_form():
+    import numpy as np
+
+    x = np.linspace(-2, 2, 9, dtype="float32")
+    for scale, flip in ((0.5, False), (2.0, True)):
+        y, dy = backend.compiled_value_and_gradient(_scaled_tanh, x, scale=scale, flip=flip)
+        sign = -1 if flip else 1
+        np.testing.assert_allclose(y, sign * np.tanh(scale * x), atol=1e-6)
+        np.testing.assert_allclose(dy, sign * scale / np.cosh(scale * x) ** 2, atol=1e-6)
+    # Python branching on a float parameter cannot be compiled: it still answers, uncompiled.
+    y, dy = backend.compiled_value_and_gradient(_branches_on_scale, x, scale=1.0)
+    np.testing.assert_array_equal(dy, (x > 0).astype("float32"))
+
+
+@pytest.mark.skipif(backend.backend_name() != "jax", reason="compilation is JAX's")
+def test_a_new_float_parameter_value_reuses_the_compiled_code():
+    import numpy as np
+
+    x = np.linspace(-2, 2, 9, dtype="float32")
+    backend.compiled_value_and_gradient(_scaled_tanh, x, scale=0.5)
+    compiled = backend._jax_value_and_grad(_scaled_tanh, ())
+    traced = compiled._cache_size()
+    for scale in (0.7, 1.3, 3.0):
+        backend.compiled_value_and_gradient(_scaled_tanh, x, scale=scale)
+    assert compiled._cache_size() == traced

@@ -103,7 +103,8 @@ def evaluate(name, x, **params):
     """``(y, dy)``: the Keras activation at ``x`` and its derivative, as float32 numpy arrays.
 
     ``y`` is ``keras.activations.<name>(x, **params)``; ``dy`` comes from the
-    backend's autodiff (``lmwidgets.backend.gradient``), not from a formula here.
+    backend's autodiff (``lmwidgets.backend.compiled_value_and_gradient``), not from a
+    formula here.
     """
     name = canonical_name(name)
     params = _checked_parameters(name, params)
@@ -111,7 +112,7 @@ def evaluate(name, x, **params):
     x = np.asarray(x, dtype="float32")
     if x.size and not np.all(np.isfinite(x)):
         raise ValueError("x must be finite numbers.")
-    y, dy = backend.value_and_gradient(lambda t: function(t, **params), x)
+    y, dy = backend.compiled_value_and_gradient(function, x, **params)
     return np.asarray(y, dtype="float32"), np.asarray(dy, dtype="float32")
 
 
