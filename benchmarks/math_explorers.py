@@ -133,7 +133,9 @@ def rows():
         )
     ]
     for label, times in m["latencies"].items():
-        table.append(Row(label, statistics.median(times), "ms", floor, FLOOR_LABEL))
+        value = statistics.median(times)
+        target = f"< {LATENCY_TARGET_MS:.0f} ms"
+        table.append(Row(label, value, "ms", floor, FLOOR_LABEL, target, value < LATENCY_TARGET_MS))
     overall = statistics.median(t for times in m["latencies"].values() for t in times)
     table.append(
         Row(

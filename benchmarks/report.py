@@ -24,9 +24,14 @@ class Row:
     baseline_label: str = ""
     target: str = ""
     met: bool | None = None
+    # Where figure and baseline were timed in pairs: the median of the pairs' own ratios,
+    # steadier on a shared machine than the ratio of the two medians.
+    paired_ratio: float | None = None
 
     @property
     def ratio(self):
+        if self.paired_ratio is not None:
+            return self.paired_ratio
         if self.baseline is None or self.baseline == 0:
             return None
         return self.ours / self.baseline
