@@ -104,10 +104,12 @@ class Explorer(widgets.VBox):
         """The artists an update changes, redrawn each time over a cached picture of the
         rest (Matplotlib's blitting). The picture is redrawn when an axes' visibility or
         limits change, or ``background_key()``; a subclass that returns artists here must
-        change nothing else without changing that key. None: every draw draws everything."""
+        change nothing else without changing that key. The default, none: every draw draws
+        the whole figure."""
         return ()
 
     def background_key(self):
+        """What the cached picture depends on besides the axes' visibility and limits."""
         return None
 
     def draw(self):
