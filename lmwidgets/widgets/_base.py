@@ -30,16 +30,20 @@ def new_figure(width=8.0, height=3.2, dpi=90):
 def render_png(figure):
     """The whole figure, drawn and encoded as PNG."""
     figure.canvas.draw()
-    return encode_png(figure.canvas)
+    return encode_frame(figure.canvas)
 
 
-def encode_png(canvas):
-    """What the Agg canvas holds now, as PNG bytes."""
+def encode_frame(canvas, format="png"):
+    """What the Agg canvas holds now, as PNG bytes, or JPEG (``format="jpeg"``) where
+    encoding a PNG of large heatmaps would cost more than drawing them."""
     width, height = canvas.get_width_height()
     frame = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    # Fast zlib level: a redraw is encoded many times a second, size matters less.
-    frame.convert("RGB").save(buffer, format="png", compress_level=1)
+    if format == "jpeg":
+        frame.convert("RGB").save(buffer, format="jpeg", quality=90)
+    else:
+        # Fast zlib level: a redraw is encoded many times a second, size matters less.
+        frame.convert("RGB").save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 
@@ -139,7 +143,7 @@ class Explorer(widgets.VBox):
             # Left animated, they would be missing from a learner's figure.savefig().
             for artist in dynamic:
                 artist.set_animated(False)
-        self.image.value = encode_png(canvas)
+        self.image.value = encode_frame(canvas)
 
     def _paint_order(self, dynamic):
         """The dynamic artists, and whatever a full draw paints over them (the spines their

@@ -13,19 +13,17 @@ keeps a control change from cutting into an epoch. From Python, ``step(n)`` trai
 n epochs and returns when they are done (what a lesson should use).
 """
 
-import io
 import threading
 import time
 
 from lmwidgets.core import playground_data
 from lmwidgets.core import playground_model as network
-from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._base import Explorer, encode_frame, new_figure
 
 import ipywidgets as widgets
 import numpy as np
 import traitlets
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
-from PIL import Image
 
 # The Playground's colours: orange for class 0 (its -1), blue for class 1, then more.
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#8c564b")
@@ -890,11 +888,7 @@ class Playground(Explorer):
             # Left animated, they would be missing from figure.savefig().
             for artist in dynamic:
                 artist.set_animated(False)
-        width, height = canvas.get_width_height()
-        frame = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        frame.convert("RGB").save(buffer, format="jpeg", quality=90)
-        self.image.value = buffer.getvalue()
+        self.image.value = encode_frame(canvas, format="jpeg")
 
     def _dynamic_artists(self):
         return [
