@@ -75,6 +75,7 @@ class Explorer(widgets.VBox):
         self.controls = dict(controls)
         self.figure = figure
         self.result = {}
+        self._backgrounds = OrderedDict()  # axes layout -> cached picture, for draw()
         self.message = widgets.HTML(value="")
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
         if control_rows is None:
@@ -122,7 +123,7 @@ class Explorer(widgets.VBox):
             self.image.value = render_png(self.figure)
             return
         canvas = self.figure.canvas
-        backgrounds = self.__dict__.setdefault("_backgrounds", OrderedDict())
+        backgrounds = self._backgrounds
         axes = self.figure.axes
         layout = [(a.get_xlim(), a.get_ylim()) if a.get_visible() else None for a in axes]
         key = (self.background_key(), canvas.get_width_height(), tuple(layout))
