@@ -223,18 +223,46 @@ def value_and_grad_function(fn):
     raise ValueError(f"No autodiff for backend {name!r}; expected one of {', '.join(BACKENDS)}.")
 
 
+def stateless_apply(optimizer, variables, optimizer_values, grads, values):
+    """``(new values, new optimizer values)``: one step of a built Keras optimizer, as
+    ``optimizer.stateless_apply(optimizer_values, grads, values)`` computes it.
+
+    ``variables`` are the Keras variables the optimizer was built with. Keras refuses
+    ``stateless_apply`` on TensorFlow (for tf.distribute's sake), so there the same
+    step is made the stateful way, which Keras supports: the values are assigned to
+    the variables, ``optimizer.apply`` updates them, and the new values are read back.
+    Inside ``compiled_loop`` on TensorFlow that is all one compiled graph.
+    """
+    import keras
+
+    if backend_name() != "tensorflow":
+        return optimizer.stateless_apply(optimizer_values, grads, values)
+    for variable, value in zip(
+        (*variables, *optimizer.variables), (*values, *optimizer_values), strict=True
+    ):
+        variable.assign(value)
+    optimizer.apply(grads, variables)
+    return (
+        [keras.ops.copy(v.value) for v in variables],
+        [keras.ops.copy(v.value) for v in optimizer.variables],
+    )
+
+
 def compiled_loop(step, length):
     """``run(carry) -> (carry, outputs)``: ``carry, output = step(carry)``, ``length`` times.
 
     ``output`` is a tuple of tensors; ``outputs`` stacks each along a new first axis,
-    as numpy arrays. On JAX the whole loop is one ``jax.jit``-compiled ``lax.scan``:
-    compiled on the first call, then reused for carries of the same shapes and
-    dtypes (keep ``run`` to reuse it). Elsewhere it is a plain Python loop.
+    as numpy arrays. On JAX the whole loop is one ``jax.jit``-compiled ``lax.scan``,
+    on TensorFlow one ``tf.function`` holding a ``tf.while_loop``: compiled on the first
+    call, then reused for carries of the same shapes and dtypes (keep ``run`` to reuse
+    it). On PyTorch it is a plain Python loop.
     """
     import numpy as np
 
     if length < 1:
         raise ValueError(f"length must be >= 1. Received: length={length}.")
+    if backend_name() == "tensorflow":
+        return _tf_loop(step, length)
     if backend_name() == "jax":
         import jax
 
@@ -258,6 +286,36 @@ def compiled_loop(step, length):
         return carry, tuple(np.stack(column) for column in zip(*collected, strict=True))
 
     return run_loop
+
+
+def _tf_loop(step, length):
+    import numpy as np
+    import tensorflow as tf
+
+    @tf.function(autograph=False, reduce_retracing=True)
+    def looped(carry):
+        # The first step runs before the loop: its outputs give the stacks' dtypes.
+        carry, first = step(carry)
+        stacks = tuple(
+            tf.TensorArray(value.dtype, size=length).write(0, value) for value in first
+        )
+
+        def body(index, carry, stacks):
+            carry, output = step(carry)
+            return index + 1, carry, tuple(
+                stack.write(index, value) for stack, value in zip(stacks, output, strict=True)
+            )
+
+        _, carry, stacks = tf.while_loop(
+            lambda index, *_: index < length, body, (tf.constant(1), carry, stacks)
+        )
+        return carry, tuple(stack.stack() for stack in stacks)
+
+    def run_tf(carry):
+        carry, outputs = looped(carry)
+        return carry, tuple(np.asarray(output) for output in outputs)
+
+    return run_tf
 
 
 def jax_train_epoch(model, optimizer, loss_fn):

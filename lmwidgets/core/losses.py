@@ -138,8 +138,8 @@ def _compiled_fit(name):
     optimizer = keras.optimizers.SGD(
         learning_rate=keras.optimizers.schedules.CosineDecay(0.5, FIT_STEPS, alpha=0.0)
     )
-    line = keras.Variable(np.zeros(2, dtype="float32"))
-    optimizer.build([line])
+    variable = keras.Variable(np.zeros(2, dtype="float32"))
+    optimizer.build([variable])
     state = [keras.ops.copy(v.value) for v in optimizer.variables]
 
     def step(carry):
@@ -150,8 +150,12 @@ def _compiled_fit(name):
             return keras.ops.mean(loss(y[:, None], prediction[:, None], **params))
 
         value, grad = backend.value_and_grad_function(total)(line)
-        (line_next,), optimizer_state = optimizer.stateless_apply(
-            [keras.ops.copy(v) for v in optimizer_state], [grad], [keras.ops.copy(line)]
+        (line_next,), optimizer_state = backend.stateless_apply(
+            optimizer,
+            [variable],
+            [keras.ops.copy(v) for v in optimizer_state],
+            [grad],
+            [keras.ops.copy(line)],
         )
         return (line_next, optimizer_state, x, y, params), (value,)
 

@@ -1,9 +1,10 @@
 """Real Keras optimizers walking on 2-D test surfaces.
 
 ``trajectory`` runs one of the ``keras.optimizers`` classes through Keras'
-stateless API (``optimizer.build``, then ``stateless_apply`` once per step) inside
-``lmwidgets.backend.compiled_loop``: on JAX the whole run is one compiled scan, so
-a learner can move a slider and see several optimizers redraw at once. The
+stateless API (``optimizer.build``, then ``stateless_apply`` once per step, made the
+stateful way on TensorFlow) inside ``lmwidgets.backend.compiled_loop``: on JAX and
+TensorFlow the whole run is one compiled loop, so a learner can move a slider and see
+several optimizers redraw at once. The
 compiled run is cached per optimizer settings, surface and step count; the start
 point and the learning rate are inputs of the compiled run, not part of it.
 """
@@ -235,8 +236,12 @@ def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
         position, optimizer_state = carry
         loss, grad = value_and_grad(position)
         # Copies, because some backends' optimizers update the values they are given in place.
-        (position_next,), optimizer_state = optimizer.stateless_apply(
-            [keras.ops.copy(v) for v in optimizer_state], [grad], [keras.ops.copy(position)]
+        (position_next,), optimizer_state = backend.stateless_apply(
+            optimizer,
+            [point],
+            [keras.ops.copy(v) for v in optimizer_state],
+            [grad],
+            [keras.ops.copy(position)],
         )
         return (position_next, optimizer_state), (position, loss)
 
