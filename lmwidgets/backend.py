@@ -296,14 +296,16 @@ def _tf_loop(step, length):
     def looped(carry):
         # The first step runs before the loop: its outputs give the stacks' dtypes.
         carry, first = step(carry)
-        stacks = tuple(
-            tf.TensorArray(value.dtype, size=length).write(0, value) for value in first
-        )
+        stacks = tuple(tf.TensorArray(value.dtype, size=length).write(0, value) for value in first)
 
         def body(index, carry, stacks):
             carry, output = step(carry)
-            return index + 1, carry, tuple(
-                stack.write(index, value) for stack, value in zip(stacks, output, strict=True)
+            return (
+                index + 1,
+                carry,
+                tuple(
+                    stack.write(index, value) for stack, value in zip(stacks, output, strict=True)
+                ),
             )
 
         _, carry, stacks = tf.while_loop(
@@ -316,6 +318,82 @@ def _tf_loop(step, length):
         return carry, tuple(np.asarray(output) for output in outputs)
 
     return run_tf
+
+
+def train_epoch_function(model, optimizer, loss_fn, forward=None):
+    """``epoch(x_batches, y_batches) -> (mean_loss, finite)``: train ``model`` in place.
+
+    Trains on minibatches ``x_batches[i], y_batches[i]`` with ``optimizer`` (built) and
+    ``loss_fn(y_true, y_pred)`` plus the model's own losses (weight penalties), as
+    ``train_on_batch`` would, without its per-call overhead: on JAX each step is jitted
+    (``jax_train_epoch``), on TensorFlow the whole epoch is one ``tf.function``, on PyTorch
+    a plain loop of forward, ``torch.autograd.grad`` and ``optimizer.apply``. ``forward(x)``
+    computes the predictions in training mode on TensorFlow and PyTorch (default:
+    ``model(x, training=True)``). Where a loss or weight turns NaN or infinite, ``finite``
+    is False and the model and optimizer keep the state they had before the epoch.
+    """
+    import keras
+    import numpy as np
+
+    name = backend_name()
+    if name == "jax":
+        return jax_train_epoch(model, optimizer, loss_fn)
+    forward = forward or (lambda x: model(x, training=True))
+    loss_of = lambda x, y: loss_fn(y, forward(x)) + sum(model.losses)  # noqa: E731
+    run = (_tf_epoch if name == "tensorflow" else _torch_epoch)(model, optimizer, loss_of)
+    state = (*model.trainable_variables, *model.non_trainable_variables, *optimizer.variables)
+
+    def epoch(x_batches, y_batches):
+        saved = [keras.ops.convert_to_numpy(v.value).copy() for v in state]
+        loss = float(run(np.asarray(x_batches, "float32"), np.asarray(y_batches, "float32")))
+        finite = bool(np.isfinite(loss)) and all(
+            np.all(np.isfinite(keras.ops.convert_to_numpy(v.value)))
+            for v in model.trainable_variables
+        )
+        if not finite:
+            for variable, value in zip(state, saved, strict=True):
+                variable.assign(value)
+        return loss, finite
+
+    return epoch
+
+
+def _torch_epoch(model, optimizer, loss_of):
+    import torch
+
+    trainable = model.trainable_variables
+
+    def run(x_batches, y_batches):
+        total = torch.zeros(())
+        for x, y in zip(torch.from_numpy(x_batches), torch.from_numpy(y_batches), strict=True):
+            with torch.enable_grad():
+                loss = loss_of(x, y)
+            grads = torch.autograd.grad(loss, [v.value for v in trainable])
+            optimizer.apply(grads, trainable)
+            total += loss.detach()
+        return total / max(len(x_batches), 1)
+
+    return run
+
+
+def _tf_epoch(model, optimizer, loss_of):
+    import tensorflow as tf
+
+    trainable = model.trainable_variables
+
+    @tf.function(reduce_retracing=True)
+    def run(x_batches, y_batches):
+        total = tf.constant(0.0)
+        n_batches = tf.shape(x_batches)[0]
+        for index in tf.range(n_batches):
+            with tf.GradientTape() as tape:
+                loss = loss_of(x_batches[index], y_batches[index])
+            grads = tape.gradient(loss, [v.value for v in trainable])
+            optimizer.apply(grads, trainable)
+            total += loss
+        return total / tf.cast(tf.maximum(n_batches, 1), total.dtype)
+
+    return run
 
 
 def jax_train_epoch(model, optimizer, loss_fn):

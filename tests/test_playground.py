@@ -154,7 +154,7 @@ CONTROL_NAMES = {
 @pytest.fixture(scope="module")
 def circle():
     """One widget trained on the circle, shared by the tests that only read it."""
-    playground = lmwidgets.Playground(optimizer="adam", learning_rate=0.03, activation="relu")
+    playground = lmwidgets.Playground(optimizer="adam", learning_rate=0.03, activation="tanh")
     playground.step(60)
     return playground
 

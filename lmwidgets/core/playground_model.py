@@ -5,9 +5,10 @@ dropout, L1/L2 weight penalties). ``Trainer`` trains it one epoch at a time on
 minibatches, reports losses, accuracy and a confusion matrix, and evaluates every
 neuron over a grid of input points in one batched forward pass (the heatmaps).
 
-On JAX an epoch is one jitted call (``backend.jax_train_epoch``): Keras' ``fit`` costs
-milliseconds of Python per call, too slow to redraw 15 times a second. On the other
-backends each minibatch goes through ``model.train_on_batch``: slower, same numbers.
+An epoch is one call of ``backend.train_epoch_function``: jitted steps on JAX, one
+``tf.function`` on TensorFlow, a plain autograd loop on PyTorch. Keras' ``fit`` and
+``train_on_batch`` cost milliseconds of Python per call, too slow to redraw 15 times a
+second; the numbers are the same (tested against ``train_on_batch``).
 """
 
 from lmwidgets import backend
@@ -230,11 +231,12 @@ class Trainer:
         self._initial_state = [
             np.asarray(v.value) for v in (*model.non_trainable_variables, *optimizer.variables)
         ]
+        self._train_epoch = backend.train_epoch_function(
+            model, optimizer, loss_fn, forward=_layers_in_order(model)
+        )
         if backend.backend_name() == "jax":
-            self._train_epoch = backend.jax_train_epoch(model, optimizer, loss_fn)
             self._forward = backend.jax_forward(self._probe)
         else:
-            self._train_epoch = self._keras_train_epoch
             self._forward = self._keras_forward
         empty = np.zeros((0, model.inputs[0].shape[-1]))
         self.set_data(empty, np.zeros(0), empty, np.zeros(0))
@@ -306,21 +308,6 @@ class Trainer:
         self.epoch += 1
         return loss
 
-    def _keras_train_epoch(self, x_batches, y_batches):
-        weights = self.model.get_weights()
-        optimizer_state = [np.asarray(v.value) for v in self.optimizer.variables]
-        losses = [
-            float(self.model.train_on_batch(x, y))
-            for x, y in zip(x_batches, y_batches, strict=True)
-        ]
-        loss = float(np.mean(losses))
-        finite = np.isfinite(loss) and all(np.all(np.isfinite(w)) for w in self.model.get_weights())
-        if not finite:
-            self.model.set_weights(weights)
-            for variable, value in zip(self.optimizer.variables, optimizer_state, strict=True):
-                variable.assign(value)
-        return loss, bool(finite)
-
     def _keras_forward(self, x):
         import keras
 
@@ -371,14 +358,20 @@ class Trainer:
 
 
 def initialize_weights(model, seed):
-    """Glorot-uniform kernels and zero biases, the same for the same seed and shapes."""
+    """Glorot-uniform kernels and zero biases, the same for the same seed and shapes.
+
+    Drawn with NumPy (``core.initializers``), so that a seed means the same network on
+    every backend.
+    """
+    from lmwidgets.core import initializers
+
     import keras
 
     for index, layer in enumerate(model.layers):
         if not isinstance(layer, keras.layers.Dense):
             continue
-        initializer = keras.initializers.GlorotUniform(seed=seed * 1000 + index)
-        layer.kernel.assign(initializer(layer.kernel.shape))
+        rng = np.random.default_rng([seed, index])
+        layer.kernel.assign(initializers.glorot_uniform(rng, tuple(layer.kernel.shape)))
         layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
 
 
@@ -414,6 +407,28 @@ def confusion_matrix(labels, predicted, n_classes):
     matrix = np.zeros((n_classes, n_classes), dtype="int64")
     np.add.at(matrix, (np.asarray(labels, int), np.asarray(predicted, int)), 1)
     return matrix
+
+
+def _layers_in_order(model):
+    """``forward(x)``: the model's layers (a chain) applied in training mode, by their ``call``.
+
+    The same arithmetic as ``model(x, training=True)`` without Keras' per-call bookkeeping,
+    which on PyTorch costs more than the arithmetic of a network this small (half the
+    time of a training step).
+    """
+    import inspect
+
+    layers = [
+        (layer.call, "training" in inspect.signature(layer.call).parameters)
+        for layer in model.layers[1:]
+    ]
+
+    def forward(x):
+        for call, takes_training in layers:
+            x = call(x, training=True) if takes_training else call(x)
+        return x
+
+    return forward
 
 
 def _layer_probe(model):

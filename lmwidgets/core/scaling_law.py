@@ -14,6 +14,7 @@ parameters, as Kaplan et al. do.
 
 from functools import lru_cache
 
+from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
 from lmwidgets.datasets import load_text
 
 import keras
@@ -46,26 +47,6 @@ def _windows(ids, start, stop, count, context, rng):
     return ids[first[:, None] + np.arange(context)], ids[first + context]
 
 
-class _NumpyUniform(keras.initializers.Initializer):
-    """Uniform(-limit, limit) drawn with NumPy; limit None means Glorot's sqrt(6 / (in + out)).
-
-    NumPy draws cost nothing per shape, where the backend's random ops compile once for every
-    new shape (about 2 s per model on JAX); and every backend starts from the same weights.
-    """
-
-    def __init__(self, rng, limit=None):
-        self.rng, self.limit = rng, limit
-
-    def __call__(self, shape, dtype=None):
-        limit = self.limit if self.limit is not None else np.sqrt(6 / (shape[0] + shape[-1]))
-        return self.rng.uniform(-limit, limit, size=shape).astype("float32")
-
-
-class _NumpyZeros(keras.initializers.Initializer):
-    def __call__(self, shape, dtype=None):
-        return np.zeros(shape, dtype="float32")
-
-
 def build_model(width, vocab_size, context=CONTEXT, embedding_dim=EMBEDDING_DIM, seed=0):
     """The MLP language model of a given hidden width (not compiled).
 
@@ -79,7 +60,7 @@ def build_model(width, vocab_size, context=CONTEXT, embedding_dim=EMBEDDING_DIM,
 
     def dense(units, **kwargs):
         return keras.layers.Dense(
-            units, kernel_initializer=_NumpyUniform(rng), bias_initializer=_NumpyZeros(), **kwargs
+            units, kernel_initializer=NumpyGlorotUniform(rng), bias_initializer=Zeros(), **kwargs
         )
 
     return keras.Sequential(
@@ -88,7 +69,7 @@ def build_model(width, vocab_size, context=CONTEXT, embedding_dim=EMBEDDING_DIM,
             keras.layers.Embedding(
                 vocab_size,
                 embedding_dim,
-                embeddings_initializer=_NumpyUniform(rng, limit=0.05),
+                embeddings_initializer=NumpyGlorotUniform(rng, limit=0.05),
                 name="embedding",
             ),
             keras.layers.Flatten(),

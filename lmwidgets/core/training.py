@@ -7,6 +7,7 @@ memorize it, and the train/validation losses per epoch with dropout and L2.
 import dataclasses
 import threading
 
+from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
 from lmwidgets.core.metrics import confusion_matrix
 
 import keras
@@ -221,19 +222,27 @@ def noisy_sine(n, seed=0):
     return x, y
 
 
-def regression_mlp(dropout=0.0, l2=0.0, units=128, hidden_layers=3, learning_rate=0.01):
-    """A compiled 1 -> units^hidden_layers -> 1 tanh network, trained with MSE and Adam."""
+def regression_mlp(dropout=0.0, l2=0.0, units=128, hidden_layers=3, learning_rate=0.01, seed=0):
+    """A compiled 1 -> units^hidden_layers -> 1 tanh network, trained with MSE and Adam.
+
+    Its initial weights are Keras' defaults drawn with NumPy from ``seed``: the same
+    network on every backend.
+    """
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1). Received dropout={dropout}.")
     if not l2 >= 0:
         raise ValueError(f"l2 must be 0 or positive. Received l2={l2}.")
     regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+    rng = np.random.default_rng(seed)
+    initial = {"kernel_initializer": NumpyGlorotUniform(rng), "bias_initializer": Zeros()}
     layers = [keras.Input(shape=(1,))]
     for _ in range(hidden_layers):
-        layers.append(keras.layers.Dense(units, activation="tanh", kernel_regularizer=regularizer))
+        layers.append(
+            keras.layers.Dense(units, activation="tanh", kernel_regularizer=regularizer, **initial)
+        )
         if dropout > 0:
-            layers.append(keras.layers.Dropout(dropout))
-    layers.append(keras.layers.Dense(1))
+            layers.append(keras.layers.Dropout(dropout, seed=seed))
+    layers.append(keras.layers.Dense(1, **initial))
     model = keras.Sequential(layers)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mean_squared_error")
     return model
@@ -258,7 +267,7 @@ def overfitting_run(
     x_train, y_train = noisy_sine(train_size, seed=seed)
     x_val, y_val = noisy_sine(val_size, seed=seed + 1)
     both = np.concatenate([x_train, x_val])
-    model = regression_mlp(dropout=dropout, l2=l2)
+    model = regression_mlp(dropout=dropout, l2=l2, seed=seed)
     checkpoints = np.unique(np.linspace(1, epochs, min(points, epochs)).round().astype(int))
     train_loss, val_loss = [], []
     for epoch in range(1, epochs + 1):

@@ -589,8 +589,9 @@ class Playground(Explorer):
         self._diverged = False
         self._evaluation = self._evaluate()
 
-    def _evaluate(self):
-        report = self._trainer.evaluate(self._data["grid_features"])
+    def _evaluate(self, grid=True):
+        """What the trainer shows now, added to the loss history; the grid only when drawn."""
+        report = self._trainer.evaluate(self._data["grid_features"] if grid else None)
         history = self._history
         if not history["epoch"] or history["epoch"][-1] != self._trainer.epoch:
             history["epoch"].append(self._trainer.epoch)
@@ -615,7 +616,10 @@ class Playground(Explorer):
                 self._evaluation = self._evaluate()
                 self._pause_from_inside()
                 return done
-            self._evaluation = self._evaluate()
+            # Only the last epoch is drawn: the others need only their losses for the curve.
+            if done < n - 1:
+                self._evaluate(grid=False)
+        self._evaluation = self._evaluate()
         return n
 
     # -- playing -----------------------------------------------------------------
