@@ -1,6 +1,7 @@
 # The two commands a learner needs:
 #   make lab    create .venv, install the course (JAX backend) and open JupyterLab on lessons/
-#   make test   install what the tests need and run them all (unit tests + every lesson)
+#   make test   install what the tests need and run them all (unit tests + every lesson),
+#               on JAX, PyTorch and TensorFlow
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,11 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_VERSION ?= 2.13.0+cpu
 export KERAS_BACKEND ?= jax
 export LMWIDGETS_OFFLINE ?= 1
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
+# TensorFlow's C++ start-up messages would fill the test logs.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+# The backends CI proves besides JAX, the reference backend.
+OTHER_BACKENDS := torch tensorflow
+NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
 
 .PHONY: lab test install install-test unit lessons-check browser lessons lint bench clean
 
@@ -37,7 +42,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/constraints.txt
 	@start=$$(date +%s); \
 	$(BIN)/python -m pip install --quiet --retries 0 --extra-index-url $(TORCH_INDEX) \
 	    "torch==$(TORCH_VERSION)" && \
-	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt -e ".[jax,torch,lab,test]" && \
+	$(BIN)/python -m pip install --quiet -c $(VENV)/constraints.txt \
+	    -e ".[jax,torch,tensorflow,lab,test]" && \
 	echo "== install: $$(( $$(date +%s) - start )) s"
 	@touch $@
 
@@ -48,18 +54,30 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 # Each stage prints how long it took, so the CI log shows where the time goes.
-# Every test on JAX (the default backend), then the backend-dependent ones on PyTorch.
+# Every test on JAX (the default backend), then the backend-dependent ones on each other backend.
 unit: $(VENV)/.installed-test
 	@start=$$(date +%s); \
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -n 2 tests --ignore=tests/browser && \
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -n 2 -m backends tests --ignore=tests/browser && \
-	echo "== unit tests: $$(( $$(date +%s) - start )) s"
+	echo "== unit tests, jax: $$(( $$(date +%s) - start )) s" && \
+	for backend in $(OTHER_BACKENDS); do \
+	    begun=$$(date +%s); \
+	    KERAS_BACKEND=$$backend $(BIN)/python -m pytest -n 2 -m backends tests \
+	        --ignore=tests/browser || exit 1; \
+	    echo "== unit tests, $$backend: $$(( $$(date +%s) - begun )) s"; \
+	done
 
-# nbval in strict mode: every lesson re-run and its outputs compared with the committed ones.
+# Every lesson re-run on JAX in nbval's strict mode (outputs compared with the committed ones),
+# then on each other backend in lax mode: numbers may differ there, but every cell, and so every
+# assertion a lesson makes, must run without error.
 lessons-check: $(VENV)/.installed-test
 	@start=$$(date +%s); \
-	$(BIN)/python -m pytest $(NBVAL) lessons/ && \
-	echo "== lessons: $$(( $$(date +%s) - start )) s"
+	KERAS_BACKEND=jax $(BIN)/python -m pytest --nbval $(NBVAL) lessons/ && \
+	echo "== lessons, jax (strict): $$(( $$(date +%s) - start )) s" && \
+	for backend in $(OTHER_BACKENDS); do \
+	    begun=$$(date +%s); \
+	    KERAS_BACKEND=$$backend $(BIN)/python -m pytest --nbval-lax $(NBVAL) lessons/ || exit 1; \
+	    echo "== lessons, $$backend (lax): $$(( $$(date +%s) - begun )) s"; \
+	done
 
 # Every lesson run from JupyterLab's UI in headless Chromium (Debian's): widgets must render
 # and respond. Skips where Chromium is missing, except under CI=true. Screenshots: artifacts/.

@@ -107,3 +107,18 @@ def test_numpy_baseline_is_the_same_mlp_and_learns(training_benchmark):
     hidden = np.maximum(x_test.reshape(len(x_test), -1) / 255.0 @ w1 + b1, 0)
     accuracy = ((hidden @ w2 + b2).argmax(axis=1) == y_test).mean()
     assert accuracy > 0.85
+
+
+def test_lessons_benchmark_runs_a_notebook_on_every_installed_backend(report, tmp_path):
+    import nbformat
+
+    lessons = importlib.import_module("lessons")
+    cells = [nbformat.v4.new_code_cell("import lmwidgets\nprint(lmwidgets.backend_name())")]
+    good = tmp_path / "good.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), good)
+    bad = tmp_path / "bad.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), bad)
+    for backend in lessons.installed_backends():
+        figures = lessons.run(good, backend)
+        assert figures["seconds"] > 0 and figures["peak_bytes"] > 0, backend
+    assert "ZeroDivisionError" in lessons.run(bad, "jax")["error"]
