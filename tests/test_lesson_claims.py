@@ -1,0 +1,61 @@
+"""The comparisons the lessons assert, for three seeds on the backend under test.
+
+A lesson shows one seed on one machine; what it asserts must not depend on that seed's
+random stream. Each test replays a lesson's steps with seeds 0, 1 and 2 (CI runs this
+file on JAX, PyTorch and TensorFlow) and checks the lesson's claim for every one of them.
+"""
+
+import lmwidgets
+from lmwidgets.core import training
+
+import pytest
+
+pytestmark = pytest.mark.backends
+SEEDS = (0, 1, 2)
+
+
+def _trained(playground, epochs=300, **settings):
+    for name, value in settings.items():
+        playground.controls[name].value = value
+    playground.step(epochs)
+    return playground.result
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson_02_depth_learns_the_spiral_and_two_neurons_cannot(seed):
+    playground = lmwidgets.Playground(
+        dataset="spiral", layers=(2,), optimizer="adam", learning_rate=0.01, seed=seed
+    )
+    small = _trained(playground)["test_accuracy"]
+    deep = _trained(playground, layers=(8, 8, 8, 8))["test_accuracy"]
+    playground.close()
+    assert small < 0.75, f"(2,) reached {small:.3f}"
+    assert deep > 0.85, f"(8, 8, 8, 8) reached only {deep:.3f}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson_02_a_big_network_overfits_the_noisy_circle_and_a_small_one_less(seed):
+    playground = lmwidgets.Playground(
+        dataset="circle", noise=25, train_ratio=20, optimizer="adam", learning_rate=0.01,
+        seed=seed,
+    )  # fmt: skip
+    big = _trained(playground, layers=(8, 8, 8, 8, 8, 8))
+    big_losses = big["train_loss"], big["test_loss"], min(big["history"]["test_loss"])
+    small = _trained(playground, layers=(4,))
+    playground.close()
+    train, test, best_test = big_losses
+    assert test > 2 * train, big_losses
+    assert best_test < 0.8 * test, big_losses  # the test loss was lower earlier on
+    assert small["test_loss"] < test
+    assert small["test_loss"] - small["train_loss"] < test - train
+
+
+def test_lesson_03_l2_narrows_the_gap_on_average():
+    plain = [training.overfitting_run(train_size=20, epochs=300, seed=s) for s in SEEDS]
+    with_l2 = [training.overfitting_run(train_size=20, l2=1e-3, epochs=300, seed=s) for s in SEEDS]
+    noise = training.NOISE_STD**2
+    for run in plain:  # on every draw the network fits its 20 points better than new ones
+        assert run["train_loss"][-1] < run["val_loss"][-1] and noise < run["val_loss"][-1]
+    mean_plain = sum(r["gap"] for r in plain) / len(SEEDS)
+    mean_l2 = sum(r["gap"] for r in with_l2) / len(SEEDS)
+    assert mean_l2 < 0.75 * mean_plain, (mean_l2, mean_plain)
