@@ -339,7 +339,10 @@ def train_epoch_function(model, optimizer, loss_fn, forward=None):
     if name == "jax":
         return jax_train_epoch(model, optimizer, loss_fn)
     forward = forward or (lambda x: model(x, training=True))
-    loss_of = lambda x, y: loss_fn(y, forward(x)) + sum(model.losses)  # noqa: E731
+
+    def loss_of(x, y):
+        return loss_fn(y, forward(x)) + sum(model.losses)
+
     run = (_tf_epoch if name == "tensorflow" else _torch_epoch)(model, optimizer, loss_of)
     state = (*model.trainable_variables, *model.non_trainable_variables, *optimizer.variables)
 
