@@ -43,12 +43,14 @@ def test_discounted_returns_closed_form():
     np.testing.assert_allclose(rl.discounted_returns(rewards, gamma), expected)
 
 
-def test_training_beats_the_untrained_policy_and_finds_a_shortest_path():
+# Lesson 06 asserts this for seed 0; it must not depend on that seed's random stream.
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_training_beats_the_untrained_policy_and_finds_a_shortest_path(seed):
     game = rl.GridGame()
-    keras.utils.set_random_seed(0)
-    policy = rl.build_policy(game)
+    keras.utils.set_random_seed(seed)
+    policy = rl.build_policy(game, seed=seed)
     before = rl.mean_reward(game, policy, episodes=100)
-    curve = rl.train_policy(game, policy, iterations=60)
+    curve = rl.train_policy(game, policy, iterations=60, seed=seed)
     after = rl.mean_reward(game, policy, episodes=100)
     assert len(curve) == 60 and before < -0.5 and after > 0.5
     greedy = rl.play_episode(game, rl.policy_table(policy, game), None, greedy=True)

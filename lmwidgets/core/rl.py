@@ -12,6 +12,8 @@ taken, each weighted by its advantage, so Keras' own ``train_on_batch`` does it.
 
 import dataclasses
 
+from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
+
 import keras
 import numpy as np
 
@@ -88,13 +90,20 @@ class GridGame:
         return "\n".join(rows)
 
 
-def build_policy(game, hidden=32, learning_rate=0.02):
-    """One-hot cell -> Dense(relu) -> softmax over the four moves, compiled for REINFORCE."""
+def build_policy(game, hidden=32, learning_rate=0.05, seed=0):
+    """One-hot cell -> Dense(relu) -> softmax over the four moves, compiled for REINFORCE.
+
+    Initial weights are Keras' defaults drawn with NumPy from ``seed`` (the same policy on
+    every backend). With this learning rate, 60 iterations find the shortest path from
+    every seed tried (0-7); at 0.02 one start in eight stays stuck bumping into walls.
+    """
+    rng = np.random.default_rng(seed)
+    initial = {"kernel_initializer": NumpyGlorotUniform(rng), "bias_initializer": Zeros()}
     model = keras.Sequential(
         [
             keras.Input(shape=(game.n_states,)),
-            keras.layers.Dense(hidden, activation="relu"),
-            keras.layers.Dense(len(ACTIONS), activation="softmax"),
+            keras.layers.Dense(hidden, activation="relu", **initial),
+            keras.layers.Dense(len(ACTIONS), activation="softmax", **initial),
         ],
         name="policy",
     )
