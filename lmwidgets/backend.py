@@ -62,13 +62,25 @@ def select():
     Has no effect on a process that has already imported keras.
     """
     chosen = user_choice()
-    if chosen:
-        return chosen
-    for name in BACKENDS:
-        if _installed(name):
-            os.environ["KERAS_BACKEND"] = name
-            return name
-    return None
+    if not chosen:
+        chosen = next((name for name in BACKENDS if _installed(name)), None)
+        if chosen:
+            os.environ["KERAS_BACKEND"] = chosen
+    if chosen and chosen != "tensorflow":
+        _quiet_tensorflow()
+    return chosen
+
+
+def _quiet_tensorflow():
+    """Keep TensorFlow from writing to stderr where it is installed but not the backend.
+
+    ``keras.utils.set_random_seed`` imports TensorFlow, when installed, whatever the backend,
+    and TensorFlow then writes start-up lines to stderr (its oneDNN notice through absl, which
+    ``TF_CPP_MIN_LOG_LEVEL`` does not silence), into the learner's cell. TensorFlow computes
+    nothing there, so its oneDNN kernels are not needed. The user's own settings win.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 def require():

@@ -39,11 +39,41 @@ def test_never_overrides_keras_json_choice(no_choice):
     assert "KERAS_BACKEND" not in os.environ
 
 
-@pytest.mark.skipif(backend._installed("tensorflow"), reason="tensorflow is installed")
-def test_keras_default_tensorflow_entry_is_not_a_choice_without_tensorflow(no_choice):
+def test_keras_default_tensorflow_entry_is_not_a_choice_without_tensorflow(no_choice, monkeypatch):
     # Keras writes {"backend": "tensorflow"} on its first import, whatever it runs.
+    installed = backend._installed
+    monkeypatch.setattr(
+        backend, "_installed", lambda name: name != "tensorflow" and installed(name)
+    )
     (no_choice / "keras.json").write_text(json.dumps({"backend": "tensorflow"}))
-    assert backend.select() == INSTALLED[0]
+    assert backend.select() == "jax"
+
+
+def test_tensorflow_is_told_to_stay_quiet_only_where_it_is_not_the_backend(monkeypatch):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # the user's own setting wins
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    backend.select()
+    assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    backend.select()
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
+
+
+@pytest.mark.skipif(not backend._installed("tensorflow"), reason="needs tensorflow installed")
+def test_seeding_on_jax_writes_nothing_to_stderr_where_tensorflow_is_installed():
+    # keras.utils.set_random_seed imports TensorFlow; its start-up lines would land in a
+    # lesson's cell (and nbval compares stderr).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "KERAS_BACKEND"))}
+    code = "import lmwidgets, keras; keras.utils.set_random_seed(0); import tensorflow"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "KERAS_BACKEND": "jax"},
+    )
+    assert out.returncode == 0 and out.stderr == "", out.stderr[-2000:]
 
 
 def test_selection_writes_nothing(no_choice):

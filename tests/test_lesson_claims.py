@@ -6,8 +6,9 @@ file on JAX, PyTorch and TensorFlow) and checks the lesson's claim for every one
 """
 
 import lmwidgets
-from lmwidgets.core import training
+from lmwidgets.core import cnn, training
 
+import keras
 import pytest
 
 pytestmark = pytest.mark.backends
@@ -59,3 +60,24 @@ def test_lesson_03_l2_narrows_the_gap_on_average():
     mean_plain = sum(r["gap"] for r in plain) / len(SEEDS)
     mean_l2 = sum(r["gap"] for r in with_l2) / len(SEEDS)
     assert mean_l2 < 0.75 * mean_plain, (mean_l2, mean_plain)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    (x_train, y_train), (x_test, y_test) = lmwidgets.datasets.load_mnist()
+    return training.scale_images(x_train), y_train, training.scale_images(x_test), y_test
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson_06_the_small_cnn_beats_the_mlp(mnist, seed):
+    x_train, y_train, x_test, y_test = mnist
+    accuracy = {}
+    for name, build in (
+        ("cnn", cnn.build_cnn),
+        ("mlp", lambda: training.build_mlp(training.MLPConfig(hidden_layers=1, dropout=0.2))),
+    ):
+        keras.utils.set_random_seed(seed)
+        model = build()
+        model.fit(x_train, y_train, epochs=3, batch_size=64, verbose=0)
+        accuracy[name] = model.evaluate(x_test, y_test, verbose=0)[1]
+    assert accuracy["cnn"] > accuracy["mlp"] and accuracy["cnn"] > 0.95, accuracy
