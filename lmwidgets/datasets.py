@@ -93,43 +93,97 @@ def _copy(data):
     return (x_train.copy(), y_train.copy()), (x_test.copy(), y_test.copy())
 
 
+class MnistUnavailableError(RuntimeError):
+    """The full MNIST could not be loaded; the message says what failed and how to fix it."""
+
+
+# (images shape, labels shape) of keras.datasets.mnist.load_data()'s train and test parts.
+_FULL_MNIST_SHAPES = (((60000, 28, 28), (60000,)), ((10000, 28, 28), (10000,)))
+
+
+def _load_full_mnist():
+    """keras.datasets.mnist.load_data(), checked; ``MnistUnavailableError`` on any failure."""
+    import keras
+
+    cache = _keras_mnist_cache()
+    try:
+        data = keras.datasets.mnist.load_data()
+        problem = _mnist_problem(data)
+    except Exception as error:  # Keras raises a bare Exception when the download fails
+        problem = f"{type(error).__name__}: {error}"
+    if problem is None:
+        return data
+    if cache.exists():
+        fix = (
+            f"The cached copy {cache} is damaged or incomplete: delete it "
+            f"({'rm -r' if cache.is_dir() else 'rm'} '{cache}') and load again, online, "
+            "to download it afresh (Keras checks its sha256)"
+        )
+    else:
+        fix = "Connect to the internet and load again (Keras downloads and checks it)"
+    raise MnistUnavailableError(
+        f"The full MNIST could not be loaded ({problem}). {fix}, or use the shipped "
+        "sample: load_mnist('offline')."
+    )
+
+
+def _mnist_problem(data):
+    """What is wrong with ``data`` as full MNIST, or None."""
+    try:
+        parts = [(np.asarray(x), np.asarray(y)) for x, y in data]
+    except (TypeError, ValueError):
+        return "not two (images, labels) pairs"
+    if len(parts) != 2:
+        return "not two (images, labels) pairs"
+    for (x, y), shapes in zip(parts, _FULL_MNIST_SHAPES, strict=True):
+        if (x.shape, y.shape) != shapes or x.dtype != np.uint8 or not np.isin(y, range(10)).all():
+            return (
+                f"got images {x.shape} {x.dtype} and labels {y.shape}, expected "
+                f"{shapes[0]} uint8 and {shapes[1]} digits 0-9"
+            )
+    return None
+
+
 def load_mnist(source="auto"):
     """MNIST as ``((x_train, y_train), (x_test, y_test))``, like keras' own loader.
 
     Images are uint8 arrays of shape (n, 28, 28), labels uint8 of shape (n,).
 
     - ``"full"``: keras.datasets.mnist.load_data() (60,000 + 10,000 digits, from its
-      cache or downloaded and checked against its sha256).
+      cache or downloaded and checked against its sha256). Where that fails, or gives
+      anything but MNIST's shapes and labels, ``MnistUnavailableError`` says what failed
+      and how to fix it (which cached file to delete).
     - ``"offline"``: the shipped sample, the 10,000 real MNIST test digits split
       8,000 train / 2,000 test, stratified by class, the same split every time.
     - ``"auto"``: full when it is cached or its server answers within a few
-      seconds, otherwise offline. ``LMWIDGETS_OFFLINE=1`` forces offline.
-      Prints one line saying which data is in use.
+      seconds and it loads, otherwise offline. ``LMWIDGETS_OFFLINE=1`` forces offline.
+      Prints one line saying which data is in use, and why.
     """
     if source not in MNIST_SOURCES:
         raise ValueError(
             f"Unknown MNIST source {source!r}; expected one of {', '.join(MNIST_SOURCES)}."
         )
-    if source == "auto":
-        if os.environ.get("LMWIDGETS_OFFLINE", "") not in ("", "0"):
-            source, why = "offline", "LMWIDGETS_OFFLINE is set"
-        elif _keras_mnist_cache().exists():
-            source, why = "full", "found in the Keras cache"
-        elif _reachable(_MNIST_HOST, _REACH_TIMEOUT_S):
-            source, why = "full", "downloading"
-        else:
-            source, why = "offline", "no network"
-        if source == "offline":
-            print(
-                f"MNIST: offline sample, 8,000 train / 2,000 test digits ({why}; "
-                "real MNIST test images, see lmwidgets/data/README.md)."
-            )
-        else:
-            print(f"MNIST: full dataset, 60,000 train / 10,000 test digits ({why}).")
     if source == "full":
-        import keras
-
-        return keras.datasets.mnist.load_data()
+        return _load_full_mnist()
+    if source == "offline":
+        return _copy(_offline_mnist())
+    if os.environ.get("LMWIDGETS_OFFLINE", "") not in ("", "0"):
+        why = "LMWIDGETS_OFFLINE is set"
+    elif _keras_mnist_cache().exists() or _reachable(_MNIST_HOST, _REACH_TIMEOUT_S):
+        found = "found in the Keras cache" if _keras_mnist_cache().exists() else "downloaded"
+        try:
+            data = _load_full_mnist()
+        except MnistUnavailableError as error:
+            why = f"the full dataset failed to load: {error}"
+        else:
+            print(f"MNIST: full dataset, 60,000 train / 10,000 test digits ({found}).")
+            return data
+    else:
+        why = "no network"
+    print(
+        f"MNIST: offline sample, 8,000 train / 2,000 test digits ({why}; "
+        "real MNIST test images, see lmwidgets/data/README.md)."
+    )
     return _copy(_offline_mnist())
 
 

@@ -82,25 +82,87 @@ def test_auto_without_network_or_cache_falls_back(monkeypatch, tmp_path, capsys)
     assert "no network" in capsys.readouterr().out
 
 
-def test_auto_uses_full_mnist_when_cached(monkeypatch, tmp_path, capsys):
-    import keras
+def _fake_full_mnist():
+    """Data shaped like keras.datasets.mnist.load_data()'s (zeros, labels 0-9)."""
+    labels = np.arange(70000, dtype=np.uint8) % 10
+    images = np.zeros((70000, 28, 28), np.uint8)
+    return (images[:60000], labels[:60000]), (images[60000:], labels[60000:])
 
+
+@pytest.fixture
+def cached_full(monkeypatch, tmp_path):
+    """A learner online or with a cache: LMWIDGETS_OFFLINE unset, Keras' home in tmp_path."""
     monkeypatch.delenv("LMWIDGETS_OFFLINE", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     (tmp_path / "datasets").mkdir()
-    (tmp_path / "datasets" / "mnist.npz").write_bytes(b"")
-    sentinel = ((np.zeros((60000, 28, 28), np.uint8), None), (None, None))
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: sentinel)
-    assert datasets.load_mnist("auto") is sentinel
+    cache = tmp_path / "datasets" / "mnist.npz"
+    cache.write_bytes(b"not a zip file")
+    return cache
+
+
+def test_auto_uses_full_mnist_when_cached(monkeypatch, cached_full, capsys):
+    import keras
+
+    full = _fake_full_mnist()
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: full)
+    assert datasets.load_mnist("auto") is full
     assert "full dataset" in capsys.readouterr().out
+
+
+def _url_fetch_failure():
+    # What keras.utils.get_file raises when a cached file fails its sha256 and the
+    # download fails (no network).
+    raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- [Errno -3]")
+
+
+@pytest.mark.parametrize("failure", ["download", "directory", "wrong data"])
+def test_auto_falls_back_to_the_sample_when_the_cache_is_broken(
+    monkeypatch, cached_full, capsys, failure
+):
+    import keras
+
+    if failure == "directory":
+        cached_full.unlink()
+        cached_full.mkdir()
+        loader = lambda: np.load(cached_full)  # noqa: E731  (IsADirectoryError, as Keras')
+    elif failure == "wrong data":
+        loader = lambda: ((np.zeros((5, 28, 28)), np.zeros(5)), (None, None))  # noqa: E731
+    else:
+        loader = _url_fetch_failure
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", loader)
+    (x_train, y_train), (x_test, y_test) = datasets.load_mnist("auto")
+    assert x_train.shape == (8000, 28, 28) and x_test.shape == (2000, 28, 28)
+    said = capsys.readouterr().out
+    assert said.count("\n") == 1 and "offline sample" in said
+    assert "full dataset failed to load" in said and str(cached_full) in said
+
+
+def test_full_says_what_failed_and_which_file_to_delete(monkeypatch, cached_full):
+    import keras
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", _url_fetch_failure)
+    with pytest.raises(datasets.MnistUnavailableError) as raised:
+        datasets.load_mnist("full")
+    message = str(raised.value)
+    assert "URL fetch failure" in message and f"rm '{cached_full}'" in message
+    assert "load_mnist('offline')" in message
+
+
+def test_full_without_cache_or_network_says_to_connect(monkeypatch, tmp_path):
+    import keras
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", _url_fetch_failure)
+    with pytest.raises(datasets.MnistUnavailableError, match="Connect to the internet"):
+        datasets.load_mnist("full")
 
 
 def test_full_source_is_keras_own_loader(monkeypatch):
     import keras
 
-    sentinel = object()
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: sentinel)
-    assert datasets.load_mnist("full") is sentinel
+    full = _fake_full_mnist()
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: full)
+    assert datasets.load_mnist("full") is full
 
 
 def test_reachability_check_fails_fast_on_a_closed_port():
