@@ -282,3 +282,13 @@ def test_count_matches_a_keras_llama_style_model_with_gqa():
         norm="rmsnorm",
     )
     assert count_params(cfg) == _keras_llama_like(cfg).count_params()
+
+
+def test_sizes_given_as_numpy_int32_do_not_overflow():
+    import numpy as np
+
+    config = PRESETS["llama-2-7b"].config
+    names = ("n_layers", "d_model", "n_heads", "vocab_size", "seq_len", "d_ff", "n_kv_heads")
+    sizes = {name: np.int32(getattr(config, name)) for name in names}
+    as_int32 = dataclasses.replace(config, **sizes)
+    assert count_params(as_int32) == count_params(config) > 2**31

@@ -65,6 +65,17 @@ class TransformerConfig:
             object.__setattr__(self, "n_kv_heads", self.n_heads)
         _check_positive_int("d_ff", self.d_ff)
         _check_positive_int("n_kv_heads", self.n_kv_heads)
+        # Python ints: sizes given as np.int32 would overflow in the products (7B > 2**31).
+        for name in (
+            "n_layers",
+            "d_model",
+            "n_heads",
+            "vocab_size",
+            "seq_len",
+            "d_ff",
+            "n_kv_heads",
+        ):
+            object.__setattr__(self, name, int(getattr(self, name)))
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"`n_heads` must divide `d_model` (each head gets d_model / n_heads "
