@@ -128,3 +128,34 @@ def test_one_vs_rest_and_confusion_matrix():
 def test_bad_arguments_raise_value_error_naming_what_is_valid(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    ("metric", "y_true", "missing"),
+    [
+        (metrics.roc_auc, [1, 1, 1], "no negatives"),
+        (metrics.roc_auc, [0, 0, 0], "no positives"),
+        (metrics.average_precision, [0, 0, 0], "no positives"),
+    ],
+)
+def test_a_curve_metric_refuses_a_missing_class_instead_of_answering_zero(metric, y_true, missing):
+    with pytest.raises(ValueError, match=missing):
+        metric(y_true, [0.1, 0.5, 0.9])
+
+
+def test_average_precision_with_only_positives_is_one():
+    assert metrics.average_precision([1, 1], [0.2, 0.3]) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        ([0, 1, 2], [1, 1], "same length"),
+        ([0], [1], "at least 2"),
+        ([[0, 1]], [[1, 1]], "1-D"),
+        ([0, np.nan], [1, 1], "finite"),
+    ],
+)
+def test_area_under_curve_refuses_points_that_are_not_a_curve(x, y, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.area_under_curve(x, y)

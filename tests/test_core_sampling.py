@@ -113,3 +113,19 @@ def test_sample_follows_the_distribution():
     frequencies = np.bincount(draws, minlength=5) / len(draws)
     np.testing.assert_allclose(frequencies, PROBS, atol=0.015)
     assert sample(next_token_distribution(LOGITS, temperature=0), rng) == 1
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"temperature": 1e-320}, {"temperature": 1e-300}, {"top_p": 1e-13}, {"top_p": 1e-300}],
+)
+def test_extreme_settings_tend_to_greedy_never_nan(settings):
+    logits = np.array([1.0, 3.0, 2.0, -2.0])
+    p = next_token_distribution(logits, **settings)
+    assert np.all(np.isfinite(p)) and p.sum() == pytest.approx(1.0)
+    np.testing.assert_array_equal(p, [0.0, 1.0, 0.0, 0.0])
+
+
+def test_a_temperature_near_zero_splits_a_tie_at_the_top_evenly():
+    p = next_token_distribution(np.array([3.0, 1.0, 3.0]), temperature=1e-320)
+    np.testing.assert_allclose(p, [0.5, 0.0, 0.5])

@@ -96,3 +96,16 @@ def test_empty_data_is_a_message():
     explorer = lmwidgets.MetricsExplorer([], [])
     assert "empty" in explorer.message.value
     assert explorer.result == {}
+
+
+def test_a_class_missing_from_the_labels_is_said_not_scored_zero():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, 60)
+    labels[labels == 2] = 0  # class 2 never occurs
+    probabilities = rng.dirichlet(np.ones(3), 60)
+    explorer = lmwidgets.MetricsExplorer(labels, probabilities, positive_class=1)
+    assert explorer.message.value == "" and 0 < explorer.result["roc_auc"] < 1
+    explorer.controls["positive_class"].value = 2
+    assert "no positives" in explorer.message.value
+    explorer.controls["positive_class"].value = 1
+    assert explorer.message.value == ""

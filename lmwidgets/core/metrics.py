@@ -118,18 +118,44 @@ def precision_recall_curve(y_true, scores):
 def area_under_curve(x, y):
     """Area under a piecewise-linear curve through the points (x, y), by the trapezoid rule."""
     x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    if x.ndim != 1 or x.shape != y.shape or x.size < 2:
+        raise ValueError(
+            "x and y must be 1-D arrays of the same length, at least 2 points. "
+            f"Received shapes x={x.shape} and y={y.shape}."
+        )
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("x and y must be finite numbers (no nan or inf).")
     return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
 
 
+def _require_classes(y_true, needed, metric):
+    present = {int(label) for label in np.unique(np.asarray(y_true))}
+    missing = sorted(set(needed) - present)
+    if missing:
+        name = {0: "negatives (0)", 1: "positives (1)"}
+        raise ValueError(
+            f"{metric} needs {' and '.join(name[c] for c in needed)} in y_true; it has no "
+            f"{' and no '.join(name[c] for c in missing)}. Received labels {sorted(present)}."
+        )
+
+
 def roc_auc(y_true, scores):
-    """Area under the ROC curve: the chance a random positive outscores a random negative."""
+    """Area under the ROC curve: the chance a random positive outscores a random negative.
+
+    Needs both classes in ``y_true`` (with one, the chance is undefined).
+    """
     fpr, tpr, _ = roc_curve(y_true, scores)
+    _require_classes(y_true, (0, 1), "roc_auc")
     return area_under_curve(fpr, tpr)
 
 
 def average_precision(y_true, scores):
-    """Area under the PR curve as a step function: sum of (R_k - R_k-1) * P_k."""
+    """Area under the PR curve as a step function: sum of (R_k - R_k-1) * P_k.
+
+    Needs at least one positive in ``y_true`` (without one, recall is undefined).
+    """
     precision, recall, _ = precision_recall_curve(y_true, scores)
+    _require_classes(y_true, (1,), "average_precision")
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 

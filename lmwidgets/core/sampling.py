@@ -52,7 +52,10 @@ def next_token_distribution(logits, temperature=1.0, top_k=None, top_p=None):
         greedy = np.zeros_like(logits)
         greedy[np.argmax(logits)] = 1.0
         return greedy
-    probabilities = softmax(logits / temperature)
+    # Shifted before dividing: the largest logit stays 0 however small the temperature,
+    # so a temperature near 0 tends to greedy instead of overflowing to inf - inf.
+    with np.errstate(over="ignore"):
+        probabilities = softmax((logits - logits.max()) / temperature)
     # Most likely first; ties keep vocabulary order, so the result is deterministic.
     order = np.argsort(-probabilities, kind="stable")
     keep = np.ones(logits.size, dtype=bool)
@@ -66,6 +69,7 @@ def next_token_distribution(logits, temperature=1.0, top_k=None, top_p=None):
         # A token stays while the tokens above it have not yet reached p
         # (a tiny tolerance so that 0.5 + 0.3 "reaches" 0.8 despite rounding).
         keep[order[mass_before >= top_p - 1e-12]] = False
+        keep[order[0]] = True  # however small p, the most likely token stays
         probabilities = np.where(keep, probabilities, 0.0)
         probabilities /= probabilities.sum()
     return probabilities

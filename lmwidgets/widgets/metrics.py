@@ -66,7 +66,7 @@ class MetricsExplorer(Explorer):
                 "tpr": tpr,
                 "precision": precision,
                 "recall": recall,
-                "roc_auc": metrics.area_under_curve(fpr, tpr),
+                "roc_auc": metrics.roc_auc(labels, scores),
                 "average_precision": metrics.average_precision(labels, scores),
             }
         return self._curve_cache[key]
