@@ -342,3 +342,12 @@ def test_play_stops_after_n_epochs():
     assert not playground.controls["play"].value
     assert playground.result["epoch"] == 4
     assert "Stopped after 4 epochs" in playground.message.value
+
+
+def test_the_largest_seed_the_control_allows_trains():
+    # The seed used to reach Keras' initializers as seed * 1000 + layer: past 4,294,967 that
+    # overflowed uint32. Weights are now drawn by NumPy from (seed, layer).
+    playground = lmwidgets.Playground(seed=2**31 - 1, dropout=0.2)
+    assert playground.controls["seed"].max >= 2**31 - 1
+    playground.step(2)
+    assert playground.message.value == "" and playground.result["epoch"] == 2
