@@ -102,3 +102,29 @@ def test_panels_follow_the_compiled_metrics():
     model.fit(x, y, epochs=1, batch_size=32, callbacks=[plot], verbose=0)
     plot.flush()
     assert [ax.get_title() for ax in plot.figure.axes] == ["loss"]
+
+
+def test_a_nan_loss_stops_fit_keeps_the_last_finite_weights_and_says_so():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = 1e3 * x.sum(axis=1, keepdims=True)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(1.0), loss="mse")
+
+    class Weights(keras.callbacks.Callback):  # listed first: sees each epoch's own weights
+        def on_train_begin(self, logs=None):
+            self.after_epoch = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.after_epoch.append(self.model.get_weights())
+
+    weights, plot = Weights(), lmwidgets.LiveLossPlot(show=False)
+    history = model.fit(x, y, epochs=10, verbose=0, callbacks=[weights, plot])
+    diverged_at = plot.diverged["epoch"]
+    assert len(history.history["loss"]) == diverged_at < 10  # it stopped fit
+    assert not np.isfinite(plot.diverged["loss"])
+    assert np.isfinite(history.history["loss"][diverged_at - 2])
+    for kept, good in zip(model.get_weights(), weights.after_epoch[diverged_at - 2], strict=True):
+        np.testing.assert_array_equal(kept, good)
+    assert f"Training stopped at epoch {diverged_at}" in plot.status.value

@@ -154,20 +154,61 @@ class StopSwitch(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops ``fit`` after the first epoch whose loss is NaN or infinite, and puts back the
+    weights the model had after the last finite epoch (the start, if it was the first).
+
+    ``diverged`` is None, or ``{"epoch": 1-based epoch, "loss": the value}`` once it
+    stopped a run. Keras' own ``TerminateOnNaN`` stops too, but keeps the broken weights.
+    Checked once per epoch: no device sync per batch.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.diverged = None
+        self._good_weights = None
+
+    def on_train_begin(self, logs=None):
+        self.diverged = None
+        self._good_weights = self.model.get_weights()
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is None or np.isfinite(loss):
+            self._good_weights = self.model.get_weights()
+            return
+        self.model.set_weights(self._good_weights)
+        self.model.stop_training = True
+        self.diverged = {"epoch": epoch + 1, "loss": float(loss)}
+
+
+def divergence_advice(diverged, **settings):
+    """One sentence for a learner: when the loss broke, the likely causes, what is kept."""
+    named = ", ".join(f"{name} = {value:g}" for name, value in settings.items())
+    return (
+        f"Training stopped at epoch {diverged['epoch']}: the loss became {diverged['loss']}. "
+        f"A step too large for this network is the usual cause: lower "
+        f"{' or '.join(settings) if settings else 'the learning rate'}"
+        f"{f' (now {named})' if named else ''}. The weights from before that epoch are kept."
+    )
+
+
 class BackgroundFit:
     """``model.fit(**fit_kwargs)`` in a daemon thread, so the kernel stays free for a Stop click.
 
     ``history`` is the Keras history dict (metric -> list per epoch), kept after a
-    stop; ``error`` holds an exception raised by fit, if any.
+    stop; ``error`` holds an exception raised by fit, if any; ``diverged`` says when a
+    NaN or infinite loss stopped it (``DivergenceGuard``; the last finite weights kept).
     """
 
     def __init__(self, model, on_done=None, **fit_kwargs):
         self.model = model
         self.switch = StopSwitch()
+        self.guard = DivergenceGuard()
         self.history = {}
         self.error = None
         self._on_done = on_done
-        callbacks = [*fit_kwargs.pop("callbacks", []), self.switch]
+        callbacks = [*fit_kwargs.pop("callbacks", []), self.switch, self.guard]
         self._fit_kwargs = dict(fit_kwargs, callbacks=callbacks)
         self._history_callback = keras.callbacks.History()
         self._fit_kwargs["callbacks"].append(self._history_callback)
@@ -192,6 +233,10 @@ class BackgroundFit:
 
     def stop(self):
         self.switch.request()
+
+    @property
+    def diverged(self):
+        return self.guard.diverged
 
     @property
     def stopped(self):

@@ -8,10 +8,12 @@ a helper thread, so the training loop only appends numbers and never waits for a
 picture; ``flush()`` waits for the picture.
 """
 
+import html
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from lmwidgets.core import training
 from lmwidgets.widgets._base import new_figure, render_png
 
 import ipywidgets as widgets
@@ -56,6 +58,9 @@ class LiveLossPlot(keras.callbacks.Callback):
     - ``figure``: the matplotlib Figure; ``widget``: what is displayed.
     - ``best_epoch``: 1-based epoch with the lowest validation loss (train loss
       when there is no validation data), or None before the first epoch.
+    - ``diverged``: None, or ``{"epoch", "loss"}`` when an epoch's loss was NaN or
+      infinite: it then stops ``fit``, puts back the weights of the last finite epoch and
+      says so in the widget (``core.training.DivergenceGuard``).
 
     ``show=True`` displays the widget when training starts, unless it is displayed
     already (e.g. it was the last expression of a cell) or embedded in another
@@ -78,6 +83,7 @@ class LiveLossPlot(keras.callbacks.Callback):
         self.max_overhead = max_overhead
         self.history = {}
         self.batches_seen = 0
+        self._guard = training.DivergenceGuard()
         self.figure = new_figure(width, height, dpi=72)
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0")
         self.status = widgets.HTML(value="waiting for model.fit")
@@ -109,7 +115,13 @@ class LiveLossPlot(keras.callbacks.Callback):
         self.draw()
 
     # --- Keras hooks ---------------------------------------------------------------
+    @property
+    def diverged(self):
+        return self._guard.diverged
+
     def on_train_begin(self, logs=None):
+        self._guard.set_model(self.model)
+        self._guard.on_train_begin(logs)
         if self.show and not self._displayed:
             self._display_once()
         self._last_draw = time.monotonic()
@@ -135,6 +147,7 @@ class LiveLossPlot(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(float(value))
+        self._guard.on_epoch_end(epoch, logs)
         now = time.monotonic()
         due = max(self.min_interval, self._render_seconds / self.max_overhead)
         if now - self._last_draw >= due:
@@ -145,6 +158,10 @@ class LiveLossPlot(keras.callbacks.Callback):
         self._request_draw()
         self.progress.value = self.progress.max
         epochs = len(self.history.get("loss", []))
+        if self.diverged:
+            advice = html.escape(training.divergence_advice(self.diverged))
+            self.status.value = f'<span style="color:#b00020">{advice}</span>'
+            return
         stopped = " (stopped early)" if getattr(self.model, "stop_training", False) else ""
         best = f", best epoch {self.best_epoch}" if self.best_epoch else ""
         self.status.value = f"done: {epochs} epoch{'' if epochs == 1 else 's'}{best}{stopped}"

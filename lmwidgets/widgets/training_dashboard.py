@@ -196,6 +196,7 @@ class TrainingDashboard(Explorer):
                 "history": run.history,
                 "epochs_completed": len(run.history.get("loss", [])),
                 "stopped": run.stopped,
+                "diverged": run.diverged,
                 "test_accuracy": evaluation["test_accuracy"],
                 "confusion_matrix": evaluation["confusion_matrix"],
                 "misclassified": evaluation["misclassified"],
@@ -203,6 +204,13 @@ class TrainingDashboard(Explorer):
             self._show_evaluation(evaluation)
             # Not update(): the controls may hold an invalid value for the next run.
             self.result = {**self.result, **self._run_result}
+            if run.diverged:
+                advice = training.divergence_advice(
+                    run.diverged, learning_rate=config.learning_rate, l2=config.l2
+                )
+                accuracy = f"{evaluation['test_accuracy']:.2%}"
+                self.show_message(f"{advice} Their test accuracy: {accuracy}.", kind="error")
+                return
             stopped = "stopped by you after" if run.stopped else "trained"
             epochs = self._run_result["epochs_completed"]
             self.show_message(
