@@ -15,6 +15,9 @@ export LMWIDGETS_OFFLINE ?= 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The backends CI proves besides JAX, the reference backend.
 OTHER_BACKENDS := torch tensorflow
+# pytest -n 2 runs two processes on 2 cores; PyTorch and TensorFlow each start a thread per
+# core, and 4 spinning threads on 2 cores made one torch lesson run 20 times slower.
+ONE_THREAD := OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
 
 .PHONY: lab test install install-test unit lessons-check browser lessons lint bench clean
@@ -61,7 +64,7 @@ unit: $(VENV)/.installed-test
 	echo "== unit tests, jax: $$(( $$(date +%s) - start )) s" && \
 	for backend in $(OTHER_BACKENDS); do \
 	    begun=$$(date +%s); \
-	    KERAS_BACKEND=$$backend $(BIN)/python -m pytest -n 2 -m backends tests \
+	    KERAS_BACKEND=$$backend $(ONE_THREAD) $(BIN)/python -m pytest -n 2 -m backends tests \
 	        --ignore=tests/browser || exit 1; \
 	    echo "== unit tests, $$backend: $$(( $$(date +%s) - begun )) s"; \
 	done
@@ -75,7 +78,8 @@ lessons-check: $(VENV)/.installed-test
 	echo "== lessons, jax (strict): $$(( $$(date +%s) - start )) s" && \
 	for backend in $(OTHER_BACKENDS); do \
 	    begun=$$(date +%s); \
-	    KERAS_BACKEND=$$backend $(BIN)/python -m pytest --nbval-lax $(NBVAL) lessons/ || exit 1; \
+	    KERAS_BACKEND=$$backend $(ONE_THREAD) $(BIN)/python -m pytest --nbval-lax $(NBVAL) lessons/ \
+	        || exit 1; \
 	    echo "== lessons, $$backend (lax): $$(( $$(date +%s) - begun )) s"; \
 	done
 
