@@ -95,7 +95,9 @@ def build_model(
             units, activation=activation, kernel_regularizer=penalty, name=f"hidden_{index}"
         )(h)
         if dropout > 0:
-            h = keras.layers.Dropout(dropout, seed=seed + index, name=f"dropout_{index}")(h)
+            # Keras' torch backend keeps seeds in int32.
+            dropout_seed = (seed + index) % 2**31
+            h = keras.layers.Dropout(dropout, seed=dropout_seed, name=f"dropout_{index}")(h)
     n_outputs = output_size(problem, n_classes)
     output_activation = (
         "linear" if problem == "regression" else ("sigmoid" if n_outputs == 1 else "softmax")
