@@ -34,7 +34,9 @@ _LAZY = {
     "Playground": "lmwidgets.widgets.playground",
     "FeatureMapExplorer": "lmwidgets.widgets.feature_maps",
     "SamplingExplorer": "lmwidgets.widgets.sampling",
+    "ScheduleExplorer": "lmwidgets.widgets.schedules",
     "compare_backends": "lmwidgets.core.backend_compare",
+    "from_state": "lmwidgets.widgets._base",
 }
 
 __all__ = ["__version__", *_LAZY]

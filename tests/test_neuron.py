@@ -32,7 +32,7 @@ def test_unknown_activation_names_the_valid_ones():
 def test_widget_contracts():
     neuron = lmwidgets.NeuronExplorer()
     assert isinstance(neuron.figure, Figure)
-    assert set(neuron.controls) == {"weight", "bias", "activation"}
+    assert set(neuron.controls) == {"weight", "bias", "activation", "x_range"}
     neuron.controls["weight"].value = 2.0
     neuron.controls["bias"].value = -1.0
     neuron.controls["activation"].value = "tanh"
@@ -62,5 +62,6 @@ def test_widget_shows_errors_instead_of_raising(monkeypatch):
 
 
 def test_bad_constructor_argument_is_rejected_early():
-    with pytest.raises(ValueError, match="expected one of"):
+    refused = "activation must be one of 'linear'.*Received: activation='swish'"
+    with pytest.raises(ValueError, match=refused):
         lmwidgets.NeuronExplorer(activation="swish")

@@ -6,12 +6,17 @@ VS Code and Colab without a front-end extension, and nbval does not see it as
 cell output.
 """
 
+import contextlib
 import html
+import inspect
 import io
+import json
 import math
+import threading
 from collections import OrderedDict
 
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -58,52 +63,243 @@ def snapped_limits(low, high, steps=12):
     return math.floor(low / step) * step, math.ceil(high / step) * step
 
 
-class Explorer(widgets.VBox):
-    """A container of controls, a figure and a message line, kept in step.
+def describe(error):
+    """An error as a learner should read it: a ValueError's message as it is, any other
+    error with its type (a KeyError's message alone would be just ``'x'``)."""
+    if type(error) is ValueError:
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
-    Subclasses build their controls and figure, then call ``super().__init__``;
-    they implement ``update()``, which computes with ``lmwidgets.core``, changes
-    the figure's artists in place and sets ``self.result``. Any error raised by
-    ``update()`` is shown in the widget, never raised out of a callback, and the
-    last good figure stays.
+
+class Explorer(widgets.VBox):
+    """Controls declared as data, a figure and a message line, kept in step.
+
+    A subclass declares ``CONTROLS`` (``Control`` specs; ``declare()`` when they depend
+    on the data it was given) and ``ACTIONS`` (buttons), builds its figure in
+    ``build_figure()``, and splits an update in two: ``compute(changed)`` returns the
+    new ``result`` from ``lmwidgets.core`` and the checked values in ``self.settings``;
+    ``render(result)`` puts it in the figure. The figure changes only when ``compute``
+    succeeded, so the last good picture stays; an error is shown in the widget (kept
+    in ``last_error``), never raised out of a callback.
+
+    Every widget takes its controls' values as keywords, in any order, plus
+    ``hide=`` and ``lock=`` (names of controls or buttons a teacher hides or shows
+    disabled; both keep their values and stay settable from Python). ``state`` is
+    what it shows as JSON-ready data, and ``lmwidgets.from_state(state)`` rebuilds it.
     """
 
-    def __init__(self, controls, figure, control_rows=None, footer=(), **kwargs):
-        # A standing notice (text, kind) shown after each successful update, e.g. why training
-        # paused; subclasses set it, and an error replaces it until the next good update.
+    CONTROLS = ()
+    ACTIONS = ()
+    IMAGE_FORMAT = "png"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.CONTROLS and cls.__doc__ and "Settings (keywords" not in cls.__doc__:
+            lines = [f"    {spec.name}: {spec.default!r} by default" for spec in cls.CONTROLS]
+            cls.__doc__ += "\n\n    Settings (keywords, any order; also ``hide=``, ``lock=``):\n"
+            cls.__doc__ += "\n".join(lines)
+
+    def __init__(self, *, hide=(), lock=(), **settings):
         self.notice = getattr(self, "notice", ("", "info"))
-        self.controls = dict(controls)
-        self.figure = figure
         self.result = {}
+        self.last_error = None
+        self.lock = threading.RLock()  # one computation at a time (a play thread, a callback)
+        self._held = 0
+        self._pending = []
+        self._adjusting = False
         self._backgrounds = OrderedDict()  # axes layout -> cached picture, for draw()
+        self.specs = {spec.name: spec for spec in self.declare()}
+        self.controls = {
+            name: spec.build(spec.check(spec.default)) for name, spec in self.specs.items()
+        }
+        self.buttons = {action.name: action.build() for action in self.ACTIONS}
+        self._hidden = self._check_names("hide", hide)
+        self._locked = self._check_names("lock", lock)
+        self._apply(settings)
         self.message = widgets.HTML(value="")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
-        if control_rows is None:
-            control_rows = [widgets.HBox(list(self.controls.values()))]
-        super().__init__(children=[*control_rows, self.image, self.message, *footer], **kwargs)
+        self.image = widgets.Image(format=self.IMAGE_FORMAT, layout=widgets.Layout(width="auto"))
+        self.figure = self.build_figure()
+        super().__init__(children=[*self.arrange(), self.image, self.message, *self.footer()])
         # CSS classes name the widget and each control, so browser tests can find them.
         self.add_class(f"lmwidgets-{type(self).__name__}")
         for name, control in self.controls.items():
-            control.add_class(f"lmw-control-{name}")
-            if "value" in control.trait_names():
-                control.observe(self._on_change, names="value")
+            control.observe(lambda change, name=name: self._on_change(name), names="value")
+            if name in self._hidden:
+                control.layout.display = "none"
+        for action in self.ACTIONS:
+            button = self.buttons[action.name]
+            button.on_click(lambda _, method=action.method or action.name: self._act(method))
+            if action.name in self._hidden:
+                button.layout.display = "none"
+        self._apply_enabled()
         self.refresh()
 
-    def _on_change(self, change):
-        self.refresh()
+    # -- what a subclass declares -------------------------------------------------
 
-    def update(self):
+    def declare(self):
+        """The control specs; override when options depend on the data given."""
+        return self.CONTROLS
+
+    def build_figure(self):
         raise NotImplementedError
 
-    def refresh(self):
-        """Recompute, redraw, and report a problem in the widget instead of raising."""
+    def compute(self, changed):
+        """The new ``result``; ``changed`` is the set of controls (or actions) that changed."""
+        raise NotImplementedError
+
+    def render(self, result):
+        """Put ``result`` in the figure (and any text beside it)."""
+
+    def adjust(self, name):
+        """Keep dependent controls consistent after ``name`` changed (runs inside one hold)."""
+
+    def enabled(self, name):
+        """Whether a control can be used now (a locked one never can)."""
+        return True
+
+    def arrange(self):
+        """The rows of controls and buttons above the figure, by their ``row``."""
+        rows = {}
+        for spec in self.specs.values():
+            rows.setdefault(spec.row, []).append(self.controls[spec.name])
+        for action in self.ACTIONS:
+            rows.setdefault(action.row, []).append(self.buttons[action.name])
+        return [
+            widgets.HBox(rows[row], layout=widgets.Layout(flex_flow="row wrap"))
+            for row in sorted(rows)
+        ]
+
+    def footer(self):
+        """Widgets shown under the message line."""
+        return []
+
+    # -- settings and state ------------------------------------------------------
+
+    @property
+    def settings(self):
+        """Every control's value, checked and in canonical form (ValueError if one is not)."""
+        return {name: spec.check(self.controls[name].value) for name, spec in self.specs.items()}
+
+    @property
+    def state(self):
+        """What this widget shows, as JSON-ready data: ``lmwidgets.from_state`` rebuilds it."""
+        settings = self.settings
+        state = {
+            "widget": type(self).__name__,
+            "settings": {
+                name: spec.to_json(settings[name])
+                for name, spec in self.specs.items()
+                if spec.saved
+            },
+        }
+        for key, names in (("hide", self._hidden), ("lock", self._locked)):
+            if names:
+                state[key] = sorted(names)
+        return state
+
+    def _check_names(self, argument, names):
+        if isinstance(names, str):
+            names = (names,)
+        known = [*self.controls, *self.buttons]
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(
+                f"{argument} names unknown control(s) {', '.join(map(repr, unknown))}. "
+                f"Controls: {', '.join(known)}."
+            )
+        return set(names)
+
+    def _apply(self, settings):
+        """Constructor keywords, checked first, then set in declaration order (so their
+        order in the call does not matter), each followed by ``adjust``."""
+        unknown = sorted(set(settings) - set(self.specs))
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__} has no setting {', '.join(map(repr, unknown))}. "
+                f"Valid settings: {', '.join(self.specs)}, hide, lock."
+            )
+        checked = {name: self.specs[name].check(value) for name, value in settings.items()}
+        for name in self.specs:
+            if name in checked:
+                self.controls[name].value = checked[name]
+                self._adjust(name)
+        now = self.settings
+        for name, value in checked.items():
+            if now[name] != value:
+                others = ", ".join(f"{n}={checked[n]!r}" for n in checked if n != name)
+                raise ValueError(
+                    f"{name}={value!r} does not fit the other settings ({others or 'defaults'}): "
+                    f"it would become {name}={now[name]!r}."
+                )
+
+    def _adjust(self, name):
+        self._adjusting = True
         try:
-            self.update()
-        except Exception as error:  # noqa: BLE001 - shown to the learner, by design
-            self.show_message(str(error), kind="error")
-        else:
+            self.adjust(name)
+        finally:
+            self._adjusting = False
+
+    def _apply_enabled(self):
+        for name, control in [*self.controls.items(), *self.buttons.items()]:
+            control.disabled = name in self._locked or not self.enabled(name)
+
+    # -- updating ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def hold_refresh(self):
+        """Change several controls, then compute and draw once (like ``hold_sync``)."""
+        with self.lock:
+            self._held += 1
+            try:
+                yield self
+            finally:
+                self._held -= 1
+                if not self._held and self._pending:
+                    changed, self._pending = tuple(self._pending), []
+                    self.refresh(changed)
+
+    def _on_change(self, name):
+        with self.hold_refresh():
+            if name not in self._pending:
+                self._pending.append(name)
+            if not self._adjusting:
+                self._adjust(name)
+            self._apply_enabled()
+
+    def _act(self, method):
+        try:
+            getattr(self, method)()
+        except Exception as error:  # noqa: BLE001 - a button must never raise
+            self.last_error = error
+            self.show_message(describe(error), kind="error")
+
+    def refresh(self, changed=None):
+        """Compute; if that succeeded, render and draw; else show why and keep the picture."""
+        changed = frozenset(self.specs if changed is None else changed)
+        with self.lock:
+            try:
+                result = self.compute(changed)
+            except Exception as error:  # noqa: BLE001 - shown to the learner, by design
+                self.last_error = error
+                self.show_message(describe(error), kind="error")
+                return
+            self.show(result)
+
+    def show(self, result):
+        """Render a computed ``result``, make it the widget's, and draw."""
+        with self.lock:
+            try:
+                self.render(result)
+            except Exception as error:  # noqa: BLE001
+                self.last_error = error
+                self.show_message(describe(error), kind="error")
+                return
+            self.last_error = None
+            self.result = result
             self.show_message(*self.notice)
-        self.draw()
+            self.draw()
+
+    # -- drawing -----------------------------------------------------------------
 
     def dynamic_artists(self):
         """The artists an update changes, redrawn each time over a cached picture of the
@@ -113,12 +309,17 @@ class Explorer(widgets.VBox):
         the whole figure."""
         return ()
 
+    def pixel_artists(self):
+        """Figure images (``figure.figimage``) already at screen size: copied into the
+        frame pixel for pixel instead of drawn (heatmaps that change every frame)."""
+        return ()
+
     def background_key(self):
         """What the cached picture depends on besides the axes' visibility and limits."""
         return None
 
     def draw(self):
-        dynamic = self.dynamic_artists()
+        dynamic = [*self.pixel_artists(), *self.dynamic_artists()]
         if not dynamic:
             self.image.value = render_png(self.figure)
             return
@@ -138,13 +339,19 @@ class Explorer(widgets.VBox):
                 backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
                 if len(backgrounds) > BACKGROUNDS_KEPT:
                     backgrounds.popitem(last=False)
-            for artist in self._paint_order(dynamic):
+            pixels = np.asarray(canvas.buffer_rgba())
+            height = pixels.shape[0]
+            for image in self.pixel_artists():
+                rgb = image.get_array()
+                top = height - image.oy - rgb.shape[0]
+                pixels[top : top + rgb.shape[0], image.ox : image.ox + rgb.shape[1], :3] = rgb
+            for artist in self._paint_order(self.dynamic_artists()):
                 self.figure.draw_artist(artist)
         finally:
             # Left animated, they would be missing from a learner's figure.savefig().
             for artist in dynamic:
                 artist.set_animated(False)
-        self.image.value = encode_frame(canvas)
+        self.image.value = encode_frame(canvas, format=self.IMAGE_FORMAT)
 
     def _paint_order(self, dynamic):
         """The dynamic artists, and whatever a full draw paints over them (the spines their
@@ -161,7 +368,8 @@ class Explorer(widgets.VBox):
             order = {id(a): i for i, a in enumerate(children)}
             chosen = {id(a): a for a in [*own, *above]}.values()
             painted += sorted(chosen, key=lambda a: (a.get_zorder(), order[id(a)]))
-        return painted
+        figure_level = [a for a in dynamic if a.axes is None and a.get_visible()]
+        return painted + figure_level
 
     def show_message(self, text, kind="info"):
         if not text:
@@ -170,6 +378,80 @@ class Explorer(widgets.VBox):
         color = {"error": "#b00020", "warning": "#8a5300"}.get(kind, "#333")
         self.message.value = f'<span style="color:{color}">{html.escape(text)}</span>'
 
+    def close(self):
+        """Close every child widget and free the figure: nothing stays registered."""
+        for child in _descendants(self):
+            child.close()
+        if getattr(self, "figure", None) is not None:
+            self.figure.clear()
+        self._backgrounds = OrderedDict()
+        super().close()
+
     def __repr__(self):
         # Shown where the widget cannot be (a static view of the notebook); stable for nbval.
         return f"{type(self).__name__}(run this cell in Jupyter to use the widget)"
+
+
+def _descendants(widget):
+    """Every widget below this one, with the Layout and Style models each one owns."""
+    found = []
+    children = [*getattr(widget, "children", ())]
+    for name in ("controls", "buttons"):
+        children += list(getattr(widget, name, {}).values())
+    for child in children:
+        found += [*_descendants(child), child]
+    for name in ("layout", "style"):
+        part = getattr(widget, name, None)
+        if isinstance(part, widgets.Widget):
+            found.append(part)
+    return found
+
+
+def from_state(state, **data):
+    """The widget a ``state`` describes (a dict or its JSON text), with the same settings.
+
+    Widgets that show your own data or model (``FeatureMapExplorer``, ``MetricsExplorer``,
+    ``SamplingExplorer``, ``Playground(data=...)``) need it passed again as keywords.
+    """
+    import lmwidgets
+
+    if isinstance(state, str | bytes):
+        state = json.loads(state)
+    if not isinstance(state, dict) or "widget" not in state or "settings" not in state:
+        raise ValueError(
+            "A state is a dict (or JSON text) with 'widget' and 'settings', as widget.state "
+            f"gives. Received: {state!r:.200}."
+        )
+    name = state["widget"]
+    widget_class = getattr(lmwidgets, name, None) if isinstance(name, str) else None
+    if not (isinstance(widget_class, type) and issubclass(widget_class, Explorer)):
+        raise ValueError(
+            f"Unknown widget {name!r} in the state. Widgets: {', '.join(widget_names())}."
+        )
+    required = [
+        parameter.name
+        for parameter in inspect.signature(widget_class).parameters.values()
+        if parameter.default is inspect.Parameter.empty
+        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    ]
+    missing = [argument for argument in required if argument not in data]
+    if missing:
+        raise ValueError(
+            f"{name} shows data of yours: pass {', '.join(f'{m}=...' for m in missing)} "
+            "to from_state as well."
+        )
+    extra = {key: state[key] for key in ("hide", "lock") if key in state}
+    return widget_class(**data, **state["settings"], **extra)
+
+
+def widget_names():
+    """The names of every explorer widget class the package exports."""
+    import lmwidgets
+
+    return [
+        name
+        for name in lmwidgets.__all__
+        if name[0].isupper()
+        and isinstance(getattr(lmwidgets, name), type)
+        and issubclass(getattr(lmwidgets, name), Explorer)
+    ]

@@ -1,0 +1,450 @@
+"""Controls declared as data: one ``Control`` spec per control a learner touches.
+
+A widget lists its controls as specs (name, kind, default, range or options, role,
+row, label); ``Explorer`` builds the ipywidgets from them, checks every value set
+from Python through ``Control.check`` (one message format: what was received, what
+is allowed), and saves and restores them as JSON. A *kind* says how a value looks
+and which ipywidget shows it; the kinds are the ``KINDS`` registry below, the
+Playground's own controls (feature toggles, the layer editor, one activation per
+layer) among them.
+"""
+
+import dataclasses
+import math
+import numbers
+
+from lmwidgets.core import playground_model as network
+
+import ipywidgets as widgets
+import traitlets
+
+ROLES = ("data", "model", "live")
+
+
+@dataclasses.dataclass(frozen=True)
+class Control:
+    """One control: what it is called, what it holds, and how it is shown.
+
+    ``kind``: a key of ``KINDS``. ``options``: the allowed values of a choice, or
+    ``(label, value)`` pairs. ``low``/``high``/``step``: a number's range (for
+    ``log`` kinds in the value's own units). ``role``: ``data`` (a change makes new
+    data), ``model`` (a new model) or ``live`` (only recomputes). ``row``: which
+    row of the widget shows it. ``label``: the text beside it (default: the name).
+    ``saved``: part of ``widget.state`` (False for e.g. a play button).
+    """
+
+    name: str
+    kind: str
+    default: object
+    options: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    role: str = "live"
+    row: int = 0
+    label: str | None = None
+    width: str | None = None
+    saved: bool = True
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(
+                f"Unknown kind {self.kind!r} for {self.name}. Kinds: {', '.join(KINDS)}."
+            )
+        if self.role not in ROLES:
+            raise ValueError(
+                f"Unknown role {self.role!r} for {self.name}. Roles: {', '.join(ROLES)}."
+            )
+
+    @property
+    def text(self):
+        return self.label if self.label is not None else self.name.replace("_", " ")
+
+    @property
+    def values(self):
+        """A choice's allowed values (without their labels)."""
+        return tuple(o[1] if isinstance(o, tuple) else o for o in self.options)
+
+    def check(self, value):
+        """The value in its canonical form, or ValueError naming what is allowed."""
+        try:
+            return KINDS[self.kind].check(self, value)
+        except _Refused as refusal:
+            raise ValueError(
+                f"{self.name} must be {refusal.allowed}. Received: {self.name}={value!r}."
+            ) from None
+
+    def build(self, value):
+        control = KINDS[self.kind].build(self, value)
+        control.add_class(f"lmw-control-{self.name}")
+        return control
+
+    def to_json(self, value):
+        return KINDS[self.kind].to_json(value)
+
+
+class _Refused(Exception):
+    def __init__(self, allowed):
+        super().__init__(allowed)
+        self.allowed = allowed
+
+
+def _style():
+    return {"style": {"description_width": "initial"}}
+
+
+def _layout(spec):
+    return {"layout": widgets.Layout(width=spec.width)} if spec.width else {}
+
+
+def _number(spec, value, integer):
+    is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if integer:
+        is_number = is_number and float(value).is_integer()
+    kind = "an integer" if integer else "a number"
+    allowed = f"{kind} from {spec.low:g} to {spec.high:g}"
+    if not is_number or not math.isfinite(value) or not spec.low <= value <= spec.high:
+        raise _Refused(allowed)
+    return int(value) if integer else float(value)
+
+
+class Kind:
+    """How one kind of control is checked, built and saved."""
+
+    def check(self, spec, value):
+        raise NotImplementedError
+
+    def build(self, spec, value):
+        raise NotImplementedError
+
+    def to_json(self, value):
+        return value
+
+
+class FloatKind(Kind):
+    def __init__(self, widget=widgets.FloatSlider):
+        self.widget = widget
+
+    def check(self, spec, value):
+        return _number(spec, value, integer=False)
+
+    def build(self, spec, value):
+        return self.widget(
+            value=value, min=spec.low, max=spec.high,
+            step=spec.step or (spec.high - spec.low) / 100,
+            description=spec.text, **_style(), **_layout(spec),
+        )  # fmt: skip
+
+
+class IntKind(Kind):
+    def __init__(self, widget=widgets.IntSlider):
+        self.widget = widget
+
+    def check(self, spec, value):
+        return _number(spec, value, integer=True)
+
+    def build(self, spec, value):
+        extra = {"step": spec.step or 1} if self.widget is widgets.IntSlider else {}
+        return self.widget(
+            value=value, min=spec.low, max=spec.high, description=spec.text,
+            **extra, **_style(), **_layout(spec),
+        )  # fmt: skip
+
+
+class LogKind(FloatKind):
+    """A positive number on a log slider; ``low``/``high`` in the value's units."""
+
+    def build(self, spec, value):
+        return widgets.FloatLogSlider(
+            value=value, base=10, min=math.log10(spec.low), max=math.log10(spec.high),
+            step=spec.step or 0.1, readout_format=".2g", description=spec.text,
+            **_style(), **_layout(spec),
+        )  # fmt: skip
+
+
+class ChoiceKind(Kind):
+    def __init__(self, widget=widgets.Dropdown):
+        self.widget = widget
+
+    def check(self, spec, value):
+        for allowed in spec.values:
+            if value == allowed and type(value) is not bool or value is allowed:
+                return allowed
+        raise _Refused(f"one of {', '.join(map(repr, spec.values))}")
+
+    def build(self, spec, value):
+        return self.widget(
+            options=spec.options, value=value, description=spec.text, **_style(), **_layout(spec)
+        )
+
+
+class BoolKind(Kind):
+    def __init__(self, widget=widgets.Checkbox):
+        self.widget = widget
+
+    def check(self, spec, value):
+        if not isinstance(value, bool):
+            raise _Refused("True or False")
+        return value
+
+    def build(self, spec, value):
+        extra = {"indent": False} if self.widget is widgets.Checkbox else {}
+        return self.widget(value=value, description=spec.text, **extra, **_layout(spec))
+
+
+class TextKind(Kind):
+    def check(self, spec, value):
+        if not isinstance(value, str) or not spec.low <= len(value) <= spec.high:
+            raise _Refused(f"a text of {spec.low:g} to {spec.high:g} characters")
+        return value
+
+    def build(self, spec, value):
+        return widgets.Text(value=value, description=spec.text, **_style(), **_layout(spec))
+
+
+def _sequence(value):
+    if isinstance(value, str) or not isinstance(value, tuple | list):
+        raise _Refused("a list")
+    return tuple(value)
+
+
+class MultiChoiceKind(Kind):
+    """Several of the options at once (at least ``low``, default one), in the options' order."""
+
+    def __init__(self, widget=widgets.SelectMultiple):
+        self.widget = widget
+
+    def check(self, spec, value):
+        minimum = int(spec.low if spec.low is not None else 1)
+        allowed = f"a list of at least {minimum} of {', '.join(map(str, spec.values))}"
+        try:
+            chosen = _sequence(value)
+        except _Refused:
+            raise _Refused(allowed) from None
+        if len(chosen) < minimum or any(name not in spec.values for name in chosen):
+            raise _Refused(allowed)
+        return tuple(name for name in spec.values if name in chosen)
+
+    def build(self, spec, value):
+        if self.widget is ToggleSet:
+            return ToggleSet(spec.values, value, description=spec.text)
+        rows = min(len(spec.values), 8)
+        return widgets.SelectMultiple(
+            options=spec.options, value=value, rows=rows, description=spec.text, **_style()
+        )
+
+    def to_json(self, value):
+        return list(value)
+
+
+class RangeKind(Kind):
+    """An interval ``(low, high)`` inside the spec's range."""
+
+    def check(self, spec, value):
+        allowed = f"a pair (low, high) with {spec.low:g} <= low < high <= {spec.high:g}"
+        try:
+            low, high = _sequence(value)
+            low, high = _number(spec, low, False), _number(spec, high, False)
+        except (_Refused, ValueError):
+            raise _Refused(allowed) from None
+        if not low < high:
+            raise _Refused(allowed)
+        return (low, high)
+
+    def build(self, spec, value):
+        return widgets.FloatRangeSlider(
+            value=value, min=spec.low, max=spec.high, step=spec.step or 0.1,
+            description=spec.text, **_style(), **_layout(spec),
+        )  # fmt: skip
+
+    def to_json(self, value):
+        return list(value)
+
+
+class LayersKind(Kind):
+    """Hidden layers as neuron counts, e.g. ``(4, 2)``; ``()`` is no hidden layer."""
+
+    def check(self, spec, value):
+        allowed = (
+            f"a list of up to {network.MAX_LAYERS} layer sizes, "
+            f"each from 1 to {network.MAX_NEURONS}"
+        )
+        try:
+            return network.check_layers(_sequence(value))
+        except (_Refused, ValueError, TypeError):
+            raise _Refused(allowed) from None
+
+    def build(self, spec, value):
+        return LayersControl(value)
+
+    def to_json(self, value):
+        return list(value)
+
+
+class PerLayerKind(MultiChoiceKind):
+    """One of the options per hidden layer, e.g. ``("tanh", "relu")``."""
+
+    def check(self, spec, value):
+        allowed = f"a list of names from {', '.join(spec.values)}, one per hidden layer"
+        try:
+            chosen = _sequence(value)
+        except _Refused:
+            raise _Refused(allowed) from None
+        if any(name not in spec.values for name in chosen):
+            raise _Refused(allowed)
+        return chosen
+
+    def build(self, spec, value):
+        return LayerActivations(spec.values, value)
+
+
+KINDS = {
+    "float": FloatKind(),
+    "float_text": FloatKind(widgets.BoundedFloatText),
+    "log": LogKind(),
+    "int": IntKind(),
+    "int_text": IntKind(widgets.BoundedIntText),
+    "choice": ChoiceKind(),
+    "buttons": ChoiceKind(widgets.ToggleButtons),
+    "toggle": BoolKind(),
+    "toggle_button": BoolKind(widgets.ToggleButton),
+    "text": TextKind(),
+    "multi": MultiChoiceKind(),
+    "toggles": None,  # set below, after ToggleSet
+    "range": RangeKind(),
+    "layers": LayersKind(),
+    "per_layer": PerLayerKind(),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """A button: ``widget.buttons[name]`` calls ``widget.<method>()`` (default: the name)."""
+
+    name: str
+    label: str | None = None
+    icon: str = ""
+    row: int = 0
+    method: str | None = None
+    style: str = ""
+
+    def build(self):
+        button = widgets.Button(
+            description=self.label or self.name, icon=self.icon, button_style=self.style,
+            layout=widgets.Layout(width="auto"),
+        )  # fmt: skip
+        button.add_class(f"lmw-button-{self.name}")
+        return button
+
+
+class ToggleSet(widgets.HBox):
+    """A row of toggle buttons whose ``value`` is the tuple of names switched on."""
+
+    value = traitlets.Tuple()
+
+    def __init__(self, options, value, description=""):
+        self._buttons = {
+            name: widgets.ToggleButton(
+                description=name, value=name in value, layout=widgets.Layout(width="76px")
+            )
+            for name in options
+        }
+        for button in self._buttons.values():
+            button.observe(self._on_toggle, names="value")
+        label = widgets.Label(description, layout=widgets.Layout(width="70px"))
+        super().__init__(children=[label, *self._buttons.values()])
+        self.value = tuple(value)
+
+    @traitlets.observe("value")
+    def _show(self, change):
+        for name, button in self._buttons.items():
+            button.value = name in change["new"]
+
+    @traitlets.observe("disabled")
+    def _disable(self, change):
+        for button in self._buttons.values():
+            button.disabled = change["new"]
+
+    disabled = traitlets.Bool(False)
+
+    def _on_toggle(self, change):
+        self.value = tuple(name for name, button in self._buttons.items() if button.value)
+
+
+KINDS["toggles"] = MultiChoiceKind(ToggleSet)
+
+
+class LayersControl(widgets.HBox):
+    """Hidden layers as the Playground edits them: +/- a layer, +/- a neuron in each."""
+
+    value = traitlets.Tuple()
+    disabled = traitlets.Bool(False)
+
+    def __init__(self, value=(4, 2)):
+        super().__init__(layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        self.value = tuple(value)
+
+    @traitlets.observe("value", "disabled")
+    def _rebuild(self, change):
+        layers, locked = self.value, self.disabled
+        add = widgets.Button(description="+ layer", layout=widgets.Layout(width="70px"))
+        remove = widgets.Button(description="- layer", layout=widgets.Layout(width="70px"))
+        add.disabled = locked or len(layers) >= network.MAX_LAYERS
+        remove.disabled = locked or not layers
+        add.on_click(lambda _: self._set(layers + (layers[-1] if layers else 2,)))
+        remove.on_click(lambda _: self._set(layers[:-1]))
+        columns = [widgets.Label("hidden layers", layout=widgets.Layout(width="90px")), add, remove]
+        for index, units in enumerate(layers):
+            more = widgets.Button(description="+", layout=widgets.Layout(width="34px"))
+            fewer = widgets.Button(description="-", layout=widgets.Layout(width="34px"))
+            more.disabled = locked or units >= network.MAX_NEURONS
+            fewer.disabled = locked or units <= 1
+            more.on_click(lambda _, i=index: self._resize(i, +1))
+            fewer.on_click(lambda _, i=index: self._resize(i, -1))
+            label = widgets.Label(f"{units} neurons", layout=widgets.Layout(width="68px"))
+            columns.append(widgets.HBox([fewer, label, more]))
+        self.children = columns
+
+    def _set(self, layers):
+        self.value = tuple(layers)
+
+    def _resize(self, index, delta):
+        layers = list(self.value)
+        layers[index] = min(max(layers[index] + delta, 1), network.MAX_NEURONS)
+        self.value = tuple(layers)
+
+
+class LayerActivations(widgets.HBox):
+    """One activation dropdown per hidden layer; ``value`` is the tuple of their names."""
+
+    value = traitlets.Tuple()
+    disabled = traitlets.Bool(False)
+
+    def __init__(self, options, value):
+        self._options = tuple(options)
+        super().__init__()
+        self.value = tuple(value)
+
+    @traitlets.observe("value", "disabled")
+    def _rebuild(self, change):
+        names = self.value
+        if change["name"] == "value" and len(names) == len(self.children) - 1:
+            for dropdown, name in zip(self.children[1:], names, strict=True):
+                dropdown.value = name
+            return
+        dropdowns = []
+        for index, name in enumerate(names):
+            dropdown = widgets.Dropdown(
+                options=self._options, value=name, disabled=self.disabled,
+                layout=widgets.Layout(width="110px"),
+            )  # fmt: skip
+            dropdown.observe(lambda c, i=index: self._on_pick(i, c["new"]), names="value")
+            dropdowns.append(dropdown)
+        label = widgets.Label("per layer", layout=widgets.Layout(width="70px"))
+        self.children = [label, *dropdowns]
+
+    def _on_pick(self, index, name):
+        names = list(self.value)
+        if names[index] != name:
+            names[index] = name
+            self.value = tuple(names)
