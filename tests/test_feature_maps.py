@@ -85,15 +85,33 @@ def test_explorer_follows_image_and_layer(model, digits):
     assert explorer.message.value == ""
 
 
-def test_bad_index_shows_a_message_and_the_widget_keeps_working(model, digits):
+def test_the_image_index_stays_in_range(model, digits):
     images, labels = digits
-    explorer = lmwidgets.FeatureMapExplorer(model, images[:5], labels[:5])
-    explorer.controls["image"].value = 3
-    explorer.controls["image"].value = 99
-    assert "out of range" in explorer.message.value
-    assert explorer.result["image_index"] == 3  # last good snapshot kept
-    explorer.controls["image"].value = 4
-    assert explorer.message.value == "" and explorer.result["image_index"] == 4
+    explorer = lmwidgets.FeatureMapExplorer(model, images[:5], labels[:5], image=3)
+    assert explorer.result["image_index"] == 3
+    explorer.controls["image"].value = 99  # the box clamps it, as it does for a learner
+    assert explorer.result["image_index"] == 4 and explorer.message.value == ""
+    with pytest.raises(ValueError, match=r"image must be an integer from 0 to 4\. Received"):
+        lmwidgets.FeatureMapExplorer(model, images[:5], labels[:5], image=99)
+    with pytest.raises(ValueError, match="layer must be one of 'conv_1', 'conv_2'"):
+        lmwidgets.FeatureMapExplorer(model, images[:5], layer="dense")
+
+
+def test_a_nan_image_is_a_message_not_a_picture(model, digits):
+    images, labels = digits
+    broken = images[:3].copy()
+    broken[1, 10:12, 10:12] = np.nan
+    explorer = lmwidgets.FeatureMapExplorer(model, broken, labels[:3])
+    picture = explorer.image.value
+    explorer.controls["image"].value = 1
+    assert "4 NaN or infinite pixels" in explorer.message.value
+    assert explorer.result["image_index"] == 0 and explorer.image.value == picture
+    explorer.controls["image"].value = 2
+    assert explorer.message.value == "" and explorer.result["image_index"] == 2
+    one = images[0].copy()
+    one[0, 0] = np.inf
+    with pytest.raises(ValueError, match="1 NaN or infinite pixel:"):
+        cnn.explain_image(model, one, "conv_1")
 
 
 def test_constructor_rejects_a_model_without_convolutions(digits):

@@ -53,3 +53,39 @@ def feature_map_model(model, layer_name):
 def feature_maps(model, images, layer_name):
     """The layer's activations (after ReLU) for ``images``: (n, height, width, filters)."""
     return np.asarray(feature_map_model(model, layer_name).predict(images, verbose=0))
+
+
+def explain_image(model, image, layer_name, map_model=None):
+    """What a CNN makes of one image: its class probabilities and one layer's view of it.
+
+    Returns ``probabilities`` (float64, one per class), ``predicted`` (their argmax),
+    ``filters`` (the layer's kernel), ``mean_filters`` (each filter averaged over its
+    input channels: one 2-D picture per filter) and ``feature_maps`` (the layer's
+    activations for the image, (height, width, filters)). ``map_model``: a
+    ``feature_map_model(model, layer_name)`` to reuse (building one costs more than
+    running it). An image with NaN or infinite pixels, or a model whose output is not
+    finite, raises ValueError saying which.
+    """
+    image = np.asarray(image, dtype="float32")
+    bad = np.count_nonzero(~np.isfinite(image))
+    if bad:
+        raise ValueError(
+            f"The image has {bad} NaN or infinite pixel{'s' if bad > 1 else ''}: the network "
+            "would see nothing but NaN. Check how the images were scaled."
+        )
+    filters = conv_filters(model, layer_name)
+    map_model = map_model or feature_map_model(model, layer_name)
+    maps = np.asarray(map_model.predict_on_batch(image[None]))[0]
+    probabilities = np.asarray(model.predict_on_batch(image[None]))[0].astype("float64")
+    if not np.all(np.isfinite(probabilities)):
+        raise ValueError(
+            "The model's class probabilities are NaN or infinite for this image: its "
+            "weights are probably broken (did its training diverge?)."
+        )
+    return {
+        "probabilities": probabilities,
+        "predicted": int(np.argmax(probabilities)),
+        "filters": filters,
+        "mean_filters": filters.mean(axis=2),
+        "feature_maps": maps,
+    }

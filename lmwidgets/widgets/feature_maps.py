@@ -1,12 +1,13 @@
 """Pick a digit and a convolution layer; see the layer's filters, what they light up, and the
 class probabilities the network gives that digit."""
 
+import dataclasses
 import math
 
 from lmwidgets.core import cnn
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Control
 
-import ipywidgets as widgets
 import numpy as np
 
 
@@ -28,67 +29,61 @@ class FeatureMapExplorer(Explorer):
     """``FeatureMapExplorer(model, images, labels=None)`` for a trained Keras CNN.
 
     Controls: ``image`` (an index into ``images``) and ``layer`` (a Conv2D layer's
-    name). The figure shows the image, the layer's filters (each averaged over its
-    input channels), its feature maps for the image (after ReLU) and the predicted
-    class probabilities. ``result`` holds ``image_index``, ``layer``, ``label``,
-    ``predicted``, ``probabilities``, ``filters`` and ``feature_maps``.
+    name; the model's first one by default). The figure shows the image, the layer's
+    filters (each averaged over its input channels), its feature maps for the image
+    (after ReLU) and the predicted class probabilities (``core.cnn.explain_image``).
+    ``result`` holds ``image_index``, ``layer``, ``label``, ``predicted``,
+    ``probabilities``, ``filters``, ``mean_filters`` and ``feature_maps``.
     """
 
-    def __init__(self, model, images, labels=None, image=0, layer=None):
+    # The options and default of ``layer`` and the range of ``image`` come from the
+    # model and images given (``declare``); these are the specs before any data.
+    CONTROLS = (
+        Control("image", "int_text", 0, low=0, high=2**31 - 1, width="200px"),
+        Control("layer", "choice", None, options=()),
+    )
+
+    def __init__(self, model, images, labels=None, **settings):
         self._model = model
         self._images = np.asarray(images, dtype="float32")
         self._labels = None if labels is None else np.asarray(labels)
-        names = cnn.conv_layer_names(model)
-        if not names:
+        self._layers = tuple(cnn.conv_layer_names(model))
+        if not self._layers:
             raise ValueError("The model has no Conv2D layer; FeatureMapExplorer needs a CNN.")
-        if len(self._images) == 0:
-            raise ValueError("images is empty; pass at least one image.")
-        if layer is None:
-            layer = names[0]
-        cnn.conv_filters(model, layer)  # validates the name
+        if self._images.ndim < 3 or len(self._images) == 0:
+            raise ValueError(
+                "images must be a non-empty array of images, shape (n, height, width). "
+                f"Received shape {self._images.shape}."
+            )
+        if self._labels is not None and len(self._labels) != len(self._images):
+            raise ValueError(
+                f"labels must have one entry per image: {len(self._images)} images, "
+                f"{len(self._labels)} labels."
+            )
         self._map_models = {}
         self._n_classes = int(model.output_shape[-1])
-        controls = {
-            "image": widgets.IntText(
-                value=image, description=f"image (0-{len(self._images) - 1})",
-                style={"description_width": "initial"}, layout={"width": "200px"},
-            ),
-            "layer": widgets.Dropdown(options=names, value=layer, description="layer"),
-        }  # fmt: skip
-        super().__init__(controls, self._build_figure())
+        super().__init__(**settings)
 
-    def _feature_maps(self, layer, image):
+    def declare(self):
+        image, layer = self.CONTROLS
+        last = len(self._images) - 1
+        return (
+            dataclasses.replace(image, high=last, label=f"image (0-{last})"),
+            dataclasses.replace(layer, default=self._layers[0], options=self._layers),
+        )
+
+    def compute(self, changed):
+        s = self.settings
+        index, layer = s["image"], s["layer"]
         if layer not in self._map_models:
             self._map_models[layer] = cnn.feature_map_model(self._model, layer)
-        return np.asarray(self._map_models[layer].predict_on_batch(image[None]))[0]
-
-    def update(self):
-        index = self.controls["image"].value
-        if not 0 <= index < len(self._images):
-            raise ValueError(
-                f"image index {index} is out of range; choose 0 to {len(self._images) - 1}."
-            )
-        layer = self.controls["layer"].value
         image = self._images[index]
-        filters = cnn.conv_filters(self._model, layer)
-        maps = self._feature_maps(layer, image)
-        probabilities = np.asarray(self._model.predict_on_batch(image[None]))[0]
-        probabilities = probabilities.astype("float64")
+        seen = cnn.explain_image(self._model, image, layer, map_model=self._map_models[layer])
         label = None if self._labels is None else int(self._labels[index])
-        predicted = int(np.argmax(probabilities))
-        self._draw(image, filters, maps, probabilities, label, predicted, layer)
-        self.result = {
-            "image_index": int(index),
-            "layer": layer,
-            "label": label,
-            "predicted": predicted,
-            "probabilities": probabilities,
-            "filters": filters,
-            "feature_maps": maps,
-        }
+        return {"image_index": index, "layer": layer, "label": label, **seen}
 
     # --- drawing -------------------------------------------------------------------
-    def _build_figure(self):
+    def build_figure(self):
         figure = new_figure(10.0, 3.2)
         grid = figure.add_gridspec(1, 4, width_ratios=[0.8, 1, 1.3, 1])
         self._image_axes, self._filter_axes, self._map_axes, self._prob_axes = (
@@ -116,16 +111,21 @@ class FeatureMapExplorer(Explorer):
         axes.set_xlim(-0.5, array.shape[1] - 0.5)
         axes.set_ylim(array.shape[0] - 0.5, -0.5)
 
-    def _draw(self, image, filters, maps, probabilities, label, predicted, layer):
+    def render(self, result):
+        image = self._images[result["image_index"]]
         self._show(self._image_art, self._image_axes, image, 0, max(float(image.max()), 1e-6))
+        label = result["label"]
         truth = "" if label is None else f", label {label}"
         self._image_axes.set_title(f"image{truth}", fontsize=9)
-        mean_filters = filters.mean(axis=2)
+        mean_filters, maps = result["mean_filters"], result["feature_maps"]
         bound = max(float(np.abs(mean_filters).max()), 1e-6)
         self._show(self._filter_art, self._filter_axes, tile(mean_filters), -bound, bound)
-        self._filter_axes.set_title(f"{layer}: {filters.shape[-1]} filters", fontsize=9)
+        self._filter_axes.set_title(
+            f"{result['layer']}: {result['filters'].shape[-1]} filters", fontsize=9
+        )
         self._show(self._map_art, self._map_axes, tile(maps), 0, max(float(maps.max()), 1e-6))
         self._map_axes.set_title(f"feature maps {maps.shape[0]}x{maps.shape[1]}", fontsize=9)
-        for number, (bar, p) in enumerate(zip(self._bars.patches, probabilities, strict=True)):
+        bars = zip(self._bars.patches, result["probabilities"], strict=True)
+        for number, (bar, p) in enumerate(bars):
             bar.set_height(p)
-            bar.set_color("#d62728" if number == predicted else "#1f77b4")
+            bar.set_color("#d62728" if number == result["predicted"] else "#1f77b4")
