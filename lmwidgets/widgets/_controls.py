@@ -31,6 +31,8 @@ class Control:
     data), ``model`` (a new model) or ``live`` (only recomputes). ``row``: which
     row of the widget shows it. ``label``: the text beside it (default: the name).
     ``saved``: part of ``widget.state`` (False for e.g. a play button).
+    ``continuous``: False to change the value only when a slider is let go or a text
+    is entered (for controls whose change costs seconds, e.g. one that retrains).
     """
 
     name: str
@@ -45,6 +47,7 @@ class Control:
     label: str | None = None
     width: str | None = None
     saved: bool = True
+    continuous: bool = True
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -97,6 +100,11 @@ def _layout(spec):
     return {"layout": widgets.Layout(width=spec.width)} if spec.width else {}
 
 
+def _typed(spec):
+    """Layout, and when to send the value, of a slider or a text box."""
+    return {**_layout(spec), **({} if spec.continuous else {"continuous_update": False})}
+
+
 def _number(spec, value, integer):
     is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if integer:
@@ -132,7 +140,7 @@ class FloatKind(Kind):
         return self.widget(
             value=value, min=spec.low, max=spec.high,
             step=spec.step or (spec.high - spec.low) / 100,
-            description=spec.text, **_style(), **_layout(spec),
+            description=spec.text, **_style(), **_typed(spec),
         )  # fmt: skip
 
 
@@ -147,7 +155,7 @@ class IntKind(Kind):
         extra = {"step": spec.step or 1} if self.widget is widgets.IntSlider else {}
         return self.widget(
             value=value, min=spec.low, max=spec.high, description=spec.text,
-            **extra, **_style(), **_layout(spec),
+            **extra, **_style(), **_typed(spec),
         )  # fmt: skip
 
 
@@ -158,7 +166,7 @@ class LogKind(FloatKind):
         return widgets.FloatLogSlider(
             value=value, base=10, min=math.log10(spec.low), max=math.log10(spec.high),
             step=spec.step or 0.1, readout_format=".2g", description=spec.text,
-            **_style(), **_layout(spec),
+            **_style(), **_typed(spec),
         )  # fmt: skip
 
 
@@ -199,7 +207,7 @@ class TextKind(Kind):
         return value
 
     def build(self, spec, value):
-        return widgets.Text(value=value, description=spec.text, **_style(), **_layout(spec))
+        return widgets.Text(value=value, description=spec.text, **_style(), **_typed(spec))
 
 
 def _sequence(value):
@@ -254,7 +262,7 @@ class RangeKind(Kind):
     def build(self, spec, value):
         return widgets.FloatRangeSlider(
             value=value, min=spec.low, max=spec.high, step=spec.step or 0.1,
-            description=spec.text, **_style(), **_layout(spec),
+            description=spec.text, **_style(), **_typed(spec),
         )  # fmt: skip
 
     def to_json(self, value):
