@@ -100,7 +100,7 @@ def test_gradient_regions_mark_dead_and_saturated_units():
     ("call", "message"),
     [
         (lambda: activations.evaluate("relu7", X), "Valid activations: relu, relu6"),
-        (lambda: activations.evaluate("softmax", X), "Unknown activation 'softmax'"),
+        (lambda: activations.evaluate("softmax", X), "Invalid activation: received 'softmax'"),
         (lambda: activations.evaluate("elu", X, beta=1.0), "Valid parameters: alpha"),
         (lambda: activations.evaluate("relu6", X, alpha=1.0), "Valid parameters: none"),
         (lambda: activations.evaluate("elu", X, alpha=float("nan")), "finite"),

@@ -159,13 +159,19 @@ def test_robust_fit_delta_is_in_units_of_y():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: losses.regression_curve("l2", ERRORS), "Valid losses: mean_squared_error"),
+        (
+            lambda: losses.regression_curve("l2", ERRORS),
+            "Valid regression losses: mean_squared_error",
+        ),
         (lambda: losses.regression_curve("huber", ERRORS, delta=0), "delta must be > 0"),
         (lambda: losses.regression_curve("huber", ERRORS, gamma=1), "Valid parameters: delta"),
         (lambda: losses.regression_curve("log_cosh", [np.nan]), "finite"),
         (lambda: losses.classification_curve("hinge", P, 2), "label must be 0 or 1"),
         (lambda: losses.classification_curve("hinge", [1.5], 1), r"\[0, 1\]"),
-        (lambda: losses.classification_curve("dice", P, 1), "Valid losses: binary_crossentropy"),
+        (
+            lambda: losses.classification_curve("dice", P, 1),
+            "Valid classification losses: binary_crossentropy",
+        ),
         (
             lambda: losses.classification_curve("binary_crossentropy", P, 1, label_smoothing=2),
             "label_smoothing must be in",
@@ -175,7 +181,7 @@ def test_robust_fit_delta_is_in_units_of_y():
             "gamma must be >= 0",
         ),
         (lambda: losses.robust_fit([1.0, 2.0], [1.0], "huber"), "same length"),
-        (lambda: losses.robust_fit([1.0, 2.0], [1.0, 2.0], "l1"), "Valid losses"),
+        (lambda: losses.robust_fit([1.0, 2.0], [1.0, 2.0], "l1"), "Valid regression losses"),
     ],
 )
 def test_bad_arguments_raise_value_errors_naming_what_is_valid(call, message):

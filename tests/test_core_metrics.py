@@ -110,6 +110,43 @@ def test_one_vs_rest_and_confusion_matrix():
     assert counts.tolist() == reference.tolist()
 
 
+def test_rates_at_threshold_by_hand():
+    # Predicted positive at 0.5: the 0.9 (a positive) and the 0.6 (a negative).
+    y = [1, 1, 0, 0, 0]
+    scores = [0.9, 0.4, 0.6, 0.2, 0.1]
+    rates = metrics.rates_at_threshold(y, scores, 0.5)
+    assert rates == {
+        "true_positive_rate": 1 / 2,
+        "false_positive_rate": 1 / 3,
+        "true_negative_rate": 2 / 3,
+        "false_negative_rate": 1 / 2,
+        "positives": 2,
+        "negatives": 3,
+        "undefined": (),
+    }
+    assert rates["true_positive_rate"] == metrics.threshold_metrics(y, scores, 0.5)["recall"]
+
+
+def test_rates_at_threshold_lie_on_the_roc_curve():
+    y, scores = _sample(200, seed=3)
+    fpr, tpr, thresholds = metrics.roc_curve(y, scores)
+    for index in range(1, len(thresholds), 17):
+        rates = metrics.rates_at_threshold(y, scores, thresholds[index])
+        assert rates["false_positive_rate"] == pytest.approx(fpr[index])
+        assert rates["true_positive_rate"] == pytest.approx(tpr[index])
+        assert rates["true_negative_rate"] == pytest.approx(1 - fpr[index])
+        assert rates["false_negative_rate"] == pytest.approx(1 - tpr[index])
+
+
+def test_rates_of_an_absent_class_are_undefined_and_zero():
+    rates = metrics.rates_at_threshold([1, 1], [0.2, 0.7], 0.5)
+    assert rates["undefined"] == ("false_positive_rate", "true_negative_rate")
+    assert rates["false_positive_rate"] == rates["true_negative_rate"] == 0.0
+    assert rates["true_positive_rate"] == 0.5 and rates["negatives"] == 0
+    with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\]"):
+        metrics.rates_at_threshold([0, 1], [0.2, 0.8], -0.1)
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [

@@ -4,11 +4,16 @@ Every scalar (elementwise) activation in ``keras.activations`` is offered, found
 in the installed Keras rather than copied from a list, so a newer Keras brings
 its new activations along. Activations that mix a vector (softmax, glu, ...)
 are left out: they have no curve f(x).
+
+This is the registry of activations: ``names()`` lists them, ``get(name, **params)``
+gives the Keras function. Other modules offer curated subsets of ``names()``.
 """
 
+import functools
 import inspect
 
 from lmwidgets import backend
+from lmwidgets.core.choices import check_choice
 from lmwidgets.core.params import merge_params
 
 import numpy as np
@@ -32,10 +37,10 @@ _FAMILIAR = (
     "exponential",
     "linear",
 )
-# Functions of a whole vector (not elementwise), helpers, and aliases of listed names.
+# Functions of a whole vector (not elementwise), helpers; aliases of listed names (ALIASES).
 _NOT_SCALAR = {"softmax", "log_softmax", "sparsemax", "glu"}
 _NOT_ACTIVATIONS = {"get", "serialize", "deserialize"}
-_ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
+ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
 _VECTOR_ARGUMENTS = {"x", "axis"}
 # Keras requires these arguments without giving a default; these make a readable curve.
 _REQUIRED_DEFAULTS = {"threshold": {"threshold": 0.0, "default_value": 0.0}}
@@ -58,7 +63,7 @@ def names():
         if not name.startswith("_")
         and callable(getattr(module, name))
         and name not in _NOT_SCALAR | _NOT_ACTIVATIONS
-        and name not in _ALIASES
+        and name not in ALIASES
     }
     familiar = [name for name in _FAMILIAR if name in found]
     return familiar + sorted(found - set(familiar))
@@ -66,11 +71,30 @@ def names():
 
 def canonical_name(name):
     """The listed name for ``name`` (aliases such as swish map to silu); ValueError if unknown."""
-    name = _ALIASES.get(name, name)
-    valid = names()
-    if name not in valid:
-        raise ValueError(f"Unknown activation {name!r}. Valid activations: {', '.join(valid)}.")
-    return name
+    if isinstance(name, str):
+        name = ALIASES.get(name, name)
+    return check_choice("activation", name, names())
+
+
+def get(name, **params):
+    """The Keras activation function ``keras.activations.<name>``, validated.
+
+    With ``params`` (e.g. ``get("elu", alpha=0.5)``) the function with those
+    parameters bound, still named after the activation. Aliases (swish) give the
+    listed function (silu). Unknown names or parameters raise ValueError listing
+    the valid ones.
+    """
+    name = canonical_name(name)
+    function = getattr(_keras_activations(), name)
+    checked = _checked_parameters(name, params)
+    bound = {
+        key: value
+        for key, value in checked.items()
+        if key in params or key in _REQUIRED_DEFAULTS.get(name, {})
+    }
+    if not bound:
+        return function
+    return functools.update_wrapper(functools.partial(function, **bound), function)
 
 
 def parameters(name):

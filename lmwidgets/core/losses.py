@@ -3,56 +3,138 @@
 Regression losses are drawn against the error ``y_pred - y_true``; classification
 losses against the prediction ``p`` for a true label 0 or 1. Every value comes from
 ``keras.losses``, every derivative from the backend's autodiff.
+
+This is the registry of losses: ``names()`` lists every loss function the installed
+Keras offers (``names("regression")`` and ``names("classification")`` the two families
+drawn here), ``get(name, **params)`` gives the Keras function. Other modules offer
+curated subsets of ``names()``.
 """
 
 import functools
+import inspect
 
 from lmwidgets import backend
+from lmwidgets.core.choices import check_choice
 from lmwidgets.core.params import merge_params
 
 import numpy as np
 
-# name -> the keyword arguments a learner may tune, with Keras' defaults
+# The two families drawn as curves: name -> the keyword arguments a learner may tune,
+# with Keras' defaults. Regression losses of the error y_pred - y_true:
 REGRESSION = {
     "mean_squared_error": {},
     "mean_absolute_error": {},
     "huber": {"delta": 1.0},
     "log_cosh": {},
 }
+# classification losses of a predicted probability for a true label 0 or 1:
 CLASSIFICATION = {
     "binary_crossentropy": {"label_smoothing": 0.0},
     "binary_focal_crossentropy": {"gamma": 2.0, "label_smoothing": 0.0},
     "hinge": {},
     "squared_hinge": {},
 }
+FAMILIES = {"regression": REGRESSION, "classification": CLASSIFICATION}
+# The classic ones first, in the order a course meets them; the rest follow by name.
+_FAMILIAR = (
+    *REGRESSION,
+    *CLASSIFICATION,
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "categorical_hinge",
+    "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error",
+    "kl_divergence",
+    "poisson",
+    "cosine_similarity",
+)
+# Helpers of keras.losses that are not losses.
+_NOT_LOSSES = {"get", "serialize", "deserialize"}
 _POSITIVE = {"delta"}
 _NON_NEGATIVE = {"gamma"}
 _UNIT_INTERVAL = {"label_smoothing"}
 
 
-def _keras_loss(name, family):
-    if name not in family:
-        kind = "regression" if family is REGRESSION else "classification"
-        raise ValueError(f"Unknown {kind} loss {name!r}. Valid losses: {', '.join(family)}.")
+def _keras_losses():
     import keras
 
-    return getattr(keras.losses, name)
+    return keras.losses
+
+
+def names(family=None):
+    """Loss names, familiar ones first.
+
+    ``family=None``: every loss function the installed Keras offers (lower-case
+    names in ``keras.losses``). ``"regression"`` or ``"classification"``: the losses
+    this module draws as curves (``REGRESSION``, ``CLASSIFICATION``).
+    """
+    if family is not None:
+        return list(FAMILIES[check_choice("family", family, FAMILIES)])
+    module = _keras_losses()
+    found = {
+        name
+        for name in dir(module)
+        if not name.startswith("_")
+        and name.islower()
+        and callable(getattr(module, name))
+        and name not in _NOT_LOSSES
+    }
+    familiar = [name for name in _FAMILIAR if name in found]
+    return familiar + sorted(found - set(familiar))
+
+
+def parameters(name):
+    """The loss's keyword arguments and Keras' defaults, e.g. ``{"delta": 1.0}`` for huber."""
+    check_choice("loss", name, names())
+    signature = inspect.signature(getattr(_keras_losses(), name))
+    return {
+        p.name: p.default
+        for p in signature.parameters.values()
+        if p.name not in ("y_true", "y_pred") and p.default is not inspect.Parameter.empty
+    }
+
+
+def _check_value(key, value):
+    if (
+        not np.isfinite(value)
+        or (key in _POSITIVE and value <= 0)
+        or (key in _NON_NEGATIVE and value < 0)
+        or (key in _UNIT_INTERVAL and not 0 <= value <= 1)
+    ):
+        expected = "> 0" if key in _POSITIVE else ">= 0" if key in _NON_NEGATIVE else "in [0, 1]"
+        raise ValueError(f"{key} must be {expected}. Received: {key}={value}.")
+
+
+def get(name, **params):
+    """The Keras loss function ``keras.losses.<name>``, validated.
+
+    It returns one loss per example (no reduction), as ``model.compile`` accepts it.
+    With ``params`` (e.g. ``get("huber", delta=0.5)``) the function with those
+    bound, still named after the loss. Unknown names or parameters raise ValueError
+    listing the valid ones.
+    """
+    check_choice("loss", name, names())
+    function = getattr(_keras_losses(), name)
+    if not params:
+        return function
+    merge_params(name, parameters(name), params)
+    for key, value in params.items():
+        if key in _POSITIVE | _NON_NEGATIVE | _UNIT_INTERVAL:
+            _check_value(key, float(value))
+    return functools.update_wrapper(functools.partial(function, **params), function)
+
+
+def _keras_loss(name, family):
+    kind = "regression" if family is REGRESSION else "classification"
+    check_choice(f"{kind} loss", name, family)
+    return get(name)
 
 
 def _checked_params(name, family, given):
     merged = merge_params(name, family[name], given)
     params = {key: float(value) for key, value in merged.items()}
     for key, value in params.items():
-        if (
-            not np.isfinite(value)
-            or (key in _POSITIVE and value <= 0)
-            or (key in _NON_NEGATIVE and value < 0)
-            or (key in _UNIT_INTERVAL and not 0 <= value <= 1)
-        ):
-            expected = (
-                "> 0" if key in _POSITIVE else ">= 0" if key in _NON_NEGATIVE else "in [0, 1]"
-            )
-            raise ValueError(f"{key} must be {expected}. Received: {key}={value}.")
+        _check_value(key, value)
     return params
 
 

@@ -5,6 +5,8 @@ A score at or above the threshold is predicted positive. Ratios that are undefin
 their names are listed under ``"undefined"`` so a display can say why.
 """
 
+from numbers import Real
+
 import numpy as np
 
 
@@ -77,6 +79,34 @@ def threshold_metrics(y_true, scores, threshold=0.5):
         "precision": precision,
         "recall": recall,
         "f1": _ratio(2 * precision * recall, precision + recall),
+        "undefined": tuple(undefined),
+    }
+
+
+def rates_at_threshold(y_true, scores, threshold=0.5):
+    """The four rates of the confusion matrix at one threshold, and the class sizes.
+
+    Returns a dict: ``true_positive_rate`` (recall, TP / P), ``false_positive_rate``
+    (FP / N), ``true_negative_rate`` (specificity, TN / N), ``false_negative_rate``
+    (FN / P), ``positives`` (P) and ``negatives`` (N), and ``undefined``: the rates
+    whose class is absent from ``y_true`` (reported as 0.0). ``(false_positive_rate,
+    true_positive_rate)`` is the threshold's point on the ROC curve.
+    """
+    counts = threshold_metrics(y_true, scores, threshold)
+    positives = counts["tp"] + counts["fn"]
+    negatives = counts["fp"] + counts["tn"]
+    undefined = []
+    if not positives:
+        undefined += ["true_positive_rate", "false_negative_rate"]
+    if not negatives:
+        undefined += ["false_positive_rate", "true_negative_rate"]
+    return {
+        "true_positive_rate": _ratio(counts["tp"], positives),
+        "false_positive_rate": _ratio(counts["fp"], negatives),
+        "true_negative_rate": _ratio(counts["tn"], negatives),
+        "false_negative_rate": _ratio(counts["fn"], positives),
+        "positives": positives,
+        "negatives": negatives,
         "undefined": tuple(undefined),
     }
 
@@ -178,7 +208,18 @@ def one_vs_rest(y_true, class_scores, positive_class):
 
 
 def confusion_matrix(y_true, y_pred, n_classes):
-    """counts[i, j] = how many examples of true class i were predicted as class j."""
+    """counts[i, j] = how many examples of true class i were predicted as class j.
+
+    The one confusion matrix of ``core`` (``playground_model`` and ``training`` use it):
+    rows are true classes, columns predicted ones, int64 counts.
+    """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, Real) or n_classes < 1:
+        whole = False
+    else:
+        whole = float(n_classes).is_integer()
+    if not whole:
+        raise ValueError(f"n_classes must be an integer >= 1. Received n_classes={n_classes!r}.")
+    n_classes = int(n_classes)
     y_true, y_pred = np.asarray(y_true, dtype="int64"), np.asarray(y_pred, dtype="int64")
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         raise ValueError(

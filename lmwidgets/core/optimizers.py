@@ -7,14 +7,20 @@ TensorFlow the whole run is one compiled loop, so a learner can move a slider an
 several optimizers redraw at once. The
 compiled run is cached per optimizer settings, surface and step count; the start
 point and the learning rate are inputs of the compiled run, not part of it.
+
+This is the registry of optimizers: ``names()`` lists them (every Keras optimizer
+plus the SGD presets), ``get(name, **settings)`` builds one. Other modules offer
+curated subsets of ``names()``.
 """
 
 import functools
 import inspect
 import math
 from dataclasses import dataclass
+from numbers import Real
 
 from lmwidgets import backend
+from lmwidgets.core.choices import check_choice
 from lmwidgets.core.params import merge_params
 
 import numpy as np
@@ -106,9 +112,7 @@ def surfaces():
 
 def surface(name):
     """The ``Surface`` record (box, default start, minima, parameters, formula)."""
-    if name not in SURFACES:
-        raise ValueError(f"Unknown surface {name!r}. Valid surfaces: {', '.join(SURFACES)}.")
-    return SURFACES[name]
+    return SURFACES[check_choice("surface", name, SURFACES)]
 
 
 def _keras_classes():
@@ -137,9 +141,8 @@ def names():
 def _resolve(name, kwargs):
     """(Keras class, keyword arguments) for an optimizer name and the caller's settings."""
     classes = _keras_classes()
+    check_choice("optimizer", name, names())
     base, preset = PRESETS.get(name, (name, {}))
-    if base not in classes:
-        raise ValueError(f"Unknown optimizer {name!r}. Valid optimizers: {', '.join(names())}.")
     cls = classes[base]
     valid = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs")]
     unknown = set(kwargs) - set(valid) - {"learning_rate"}
@@ -149,6 +152,23 @@ def _resolve(name, kwargs):
             f"{', '.join(p for p in valid if p != 'learning_rate')}."
         )
     return cls, {**preset, **kwargs}
+
+
+def get(name, **settings):
+    """A new Keras optimizer by its registry name, configured: ``get("adam", learning_rate=0.01)``.
+
+    ``settings`` go to the Keras class's constructor, over the preset's values
+    (``get("momentum")`` is ``keras.optimizers.SGD(momentum=0.9)``). Unknown names or
+    settings raise ValueError listing the valid ones; a numeric ``learning_rate`` must
+    be a finite number > 0 (a Keras schedule is passed on as it is).
+    """
+    cls, kwargs = _resolve(name, settings)
+    learning_rate = kwargs.get("learning_rate")
+    if isinstance(learning_rate, Real) and not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(
+            f"learning_rate must be a finite number > 0. Received: learning_rate={learning_rate}."
+        )
+    return cls(**kwargs)
 
 
 def hyperparameters(name):

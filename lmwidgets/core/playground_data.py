@@ -6,6 +6,8 @@ points live in the square [-6, 6]^2, ``noise`` is the Playground's 0-50 slider
 regression targets lie about [-1, 1]. Spiral and gaussian also come with 3 or more classes.
 """
 
+from lmwidgets.core.choices import check_choice
+
 import numpy as np
 
 EXTENT = 6.0
@@ -29,7 +31,7 @@ _FEATURE_FUNCTIONS = {
 
 def problem_of(dataset):
     """'classification' or 'regression': what the dataset asks the network to do."""
-    _check_choice("dataset", dataset, DATASETS)
+    check_choice("dataset", dataset, DATASETS)
     return "classification" if dataset in CLASSIFICATION else "regression"
 
 
@@ -40,7 +42,7 @@ def make_dataset(dataset, n_points=500, noise=0, n_classes=2, seed=0):
     class indices; regression targets are float32, in [-1, 1] but for the plane's corners
     (x1 + x2) / 10 reaches 1.2, more with noise, as in the Playground.
     """
-    _check_choice("dataset", dataset, DATASETS)
+    check_choice("dataset", dataset, DATASETS)
     n_points = int(n_points)
     if n_points < 2:
         raise ValueError(f"n_points must be at least 2. Received: n_points={n_points}.")
@@ -158,7 +160,7 @@ def transform_features(x, features):
     if not features:
         raise ValueError(f"Choose at least one feature from: {', '.join(FEATURES)}.")
     for name in features:
-        _check_choice("feature", name, FEATURES)
+        check_choice("feature", name, FEATURES)
     x1, x2 = x[:, 0].astype("float64"), x[:, 1].astype("float64")
     columns = [_FEATURE_FUNCTIONS[name](x1, x2) for name in features]
     return np.stack(columns, axis=1).astype("float32")
@@ -228,8 +230,3 @@ def _check_points(x):
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(f"Points must be an (n, 2) array. Received shape: {x.shape}.")
     return x
-
-
-def _check_choice(argument, value, valid):
-    if value not in valid:
-        raise ValueError(f"Unknown {argument} {value!r}. Valid choices: {', '.join(valid)}.")

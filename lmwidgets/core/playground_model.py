@@ -12,6 +12,9 @@ second; the numbers are the same (tested against ``train_on_batch``).
 """
 
 from lmwidgets import backend
+from lmwidgets.core import optimizers
+from lmwidgets.core.choices import check_choice
+from lmwidgets.core.metrics import confusion_matrix  # the one in core.metrics, re-exported
 
 import numpy as np
 
@@ -20,16 +23,11 @@ MAX_NEURONS = 8
 PROBLEMS = ("classification", "regression")
 LOSSES = ("cross_entropy", "mse", "mae")
 REGULARIZATIONS = ("none", "l1", "l2")
-# name -> (Keras optimizer class name, extra arguments)
-OPTIMIZERS = {
-    "sgd": ("SGD", {}),
-    "momentum": ("SGD", {"momentum": 0.9}),
-    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
-    "rmsprop": ("RMSprop", {}),
-    "adagrad": ("Adagrad", {}),
-    "adam": ("Adam", {}),
-    "adamw": ("AdamW", {}),
-}
+# The Playground's optimizers, in its order: a curated subset of ``core.optimizers.names()``
+# (momentum and nesterov are that registry's SGD presets).
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw")
+# The Playground's activations first, then every other one of ``core.activations.names()``.
+FAMILIAR_ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
@@ -45,7 +43,7 @@ class TrainingDiverged(FloatingPointError):
 
 def output_size(problem, n_classes):
     """Units of the output layer: 1 for regression and two classes, else one per class."""
-    _check_choice("problem", problem, PROBLEMS)
+    check_choice("problem", problem, PROBLEMS)
     return n_classes if problem == "classification" and n_classes > 2 else 1
 
 
@@ -70,8 +68,8 @@ def build_model(
 
     layers = check_layers(layers)
     activations = _check_activations(activations, len(layers))
-    _check_choice("problem", problem, PROBLEMS)
-    _check_choice("regularization", regularization, REGULARIZATIONS)
+    check_choice("problem", problem, PROBLEMS)
+    check_choice("regularization", regularization, REGULARIZATIONS)
     if n_inputs < 1:
         raise ValueError(f"The network needs at least one input. Received: n_inputs={n_inputs}.")
     if regularization_rate < 0:
@@ -111,14 +109,14 @@ def build_model(
 
 
 def make_optimizer(name="sgd", learning_rate=0.03):
-    """A Keras optimizer by the Playground's name for it (see ``OPTIMIZERS``)."""
-    import keras
+    """A Keras optimizer by the Playground's name for it (one of ``OPTIMIZERS``).
 
-    _check_choice("optimizer", name, tuple(OPTIMIZERS))
+    Built by the registry, ``core.optimizers.get(name, learning_rate=learning_rate)``.
+    """
+    check_choice("optimizer", name, OPTIMIZERS)
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0. Received: learning_rate={learning_rate}.")
-    class_name, arguments = OPTIMIZERS[name]
-    return getattr(keras.optimizers, class_name)(learning_rate=learning_rate, **arguments)
+    return optimizers.get(name, learning_rate=learning_rate)
 
 
 def make_loss(loss="cross_entropy", problem="classification", n_classes=2):
@@ -129,8 +127,8 @@ def make_loss(loss="cross_entropy", problem="classification", n_classes=2):
     """
     import keras
 
-    _check_choice("loss", loss, LOSSES)
-    _check_choice("problem", problem, PROBLEMS)
+    check_choice("loss", loss, LOSSES)
+    check_choice("problem", problem, PROBLEMS)
     if loss == "cross_entropy":
         if problem == "regression":
             raise ValueError("cross_entropy needs classes; for regression choose one of: mse, mae.")
@@ -167,8 +165,6 @@ def check_layers(layers):
 
 
 def _check_activations(activations, n_layers):
-    import keras
-
     if isinstance(activations, str):
         activations = (activations,) * n_layers
     activations = tuple(activations)
@@ -176,27 +172,23 @@ def _check_activations(activations, n_layers):
         raise ValueError(
             f"Give one activation per hidden layer ({n_layers}). Received: {activations}."
         )
+    from lmwidgets.core.activations import ALIASES
+
+    valid = activation_names()
     for name in activations:
-        try:
-            keras.activations.get(name)
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"Unknown activation {name!r}. Valid activations: {', '.join(_activation_names())}."
-            ) from None
+        canonical = ALIASES.get(name, name) if isinstance(name, str) else name
+        check_choice("activation", canonical, valid)
     return activations
 
 
-def _activation_names():
-    try:
-        from lmwidgets.core.activations import names
-    except ImportError:
-        return ["relu", "tanh", "sigmoid", "linear"]
-    return names()
+def activation_names():
+    """The hidden-layer activations on offer: ``FAMILIAR_ACTIVATIONS`` first, then every
+    other activation of the registry ``core.activations.names()``, in its order."""
+    from lmwidgets.core import activations as registry
 
-
-def _check_choice(argument, value, valid):
-    if value not in valid:
-        raise ValueError(f"Unknown {argument} {value!r}. Valid choices: {', '.join(valid)}.")
+    available = registry.names()
+    familiar = [name for name in FAMILIAR_ACTIVATIONS if name in available]
+    return familiar + [name for name in available if name not in familiar]
 
 
 class Trainer:
@@ -379,7 +371,7 @@ def initialize_weights(model, seed):
 
 def loss_value(loss, y_true, y_pred):
     """The loss as Keras defines it (its 1e-7 clipping included), computed in numpy."""
-    _check_choice("loss", loss, LOSSES)
+    check_choice("loss", loss, LOSSES)
     y_true = np.asarray(y_true, dtype="float64")
     y_pred = np.asarray(y_pred, dtype="float64")
     if len(y_true) == 0:
@@ -402,13 +394,6 @@ def predicted_classes(output):
     if output.shape[-1] == 1:
         return (output[..., 0] >= 0.5).astype("int32")
     return np.argmax(output, axis=-1).astype("int32")
-
-
-def confusion_matrix(labels, predicted, n_classes):
-    """``m[i, j]``: how many points of class i were predicted as class j."""
-    matrix = np.zeros((n_classes, n_classes), dtype="int64")
-    np.add.at(matrix, (np.asarray(labels, int), np.asarray(predicted, int)), 1)
-    return matrix
 
 
 def _layers_in_order(model):

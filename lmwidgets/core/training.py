@@ -7,20 +7,19 @@ memorize it, and the train/validation losses per epoch with dropout and L2.
 import dataclasses
 import threading
 
+from lmwidgets.core import optimizers
+from lmwidgets.core.choices import check_choice
 from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
 from lmwidgets.core.metrics import confusion_matrix
 
 import keras
 import numpy as np
 
+# The choices offered for an MLP: curated subsets of the registries
+# ``core.activations.names()``, ``core.optimizers.names()`` and ``core.losses.names()``.
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "mean_squared_error")
-
-
-def _choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"Unknown {name} {value!r}; expected one of {', '.join(choices)}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +38,9 @@ class MLPConfig:
     epochs: int = 5
 
     def __post_init__(self):
-        _choice("activation", self.activation, ACTIVATIONS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("loss", self.loss, LOSSES)
+        check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("loss", self.loss, LOSSES)
         if not 0 <= self.hidden_layers <= 8:
             raise ValueError(
                 f"hidden_layers must be in 0..8. Received hidden_layers={self.hidden_layers}."
@@ -82,9 +81,7 @@ def build_mlp(config, input_shape=(28, 28), n_classes=10):
             layers.append(keras.layers.Dropout(config.dropout))
     layers.append(keras.layers.Dense(n_classes, activation="softmax"))
     model = keras.Sequential(layers)
-    optimizer = keras.optimizers.get(
-        {"class_name": config.optimizer, "config": {"learning_rate": config.learning_rate}}
-    )
+    optimizer = optimizers.get(config.optimizer, learning_rate=config.learning_rate)
     sparse = config.loss == "sparse_categorical_crossentropy"
     metrics = keras.metrics
     accuracy = metrics.SparseCategoricalAccuracy if sparse else metrics.CategoricalAccuracy
@@ -94,7 +91,7 @@ def build_mlp(config, input_shape=(28, 28), n_classes=10):
 
 def encode_labels(labels, loss, n_classes=10):
     """Class indices for the sparse loss, one-hot rows for the others."""
-    _choice("loss", loss, LOSSES)
+    check_choice("loss", loss, LOSSES)
     labels = np.asarray(labels, dtype="int64")
     if loss == "sparse_categorical_crossentropy":
         return labels
