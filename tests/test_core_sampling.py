@@ -2,7 +2,13 @@
 
 import math
 
-from lmwidgets.core.sampling import entropy, next_token_distribution, sample
+from lmwidgets.core.sampling import (
+    MASKED_LOGIT,
+    entropy,
+    mask_tokens,
+    next_token_distribution,
+    sample,
+)
 
 import numpy as np
 import pytest
@@ -129,3 +135,37 @@ def test_extreme_settings_tend_to_greedy_never_nan(settings):
 def test_a_temperature_near_zero_splits_a_tie_at_the_top_evenly():
     p = next_token_distribution(np.array([3.0, 1.0, 3.0]), temperature=1e-320)
     np.testing.assert_allclose(p, [0.5, 0.0, 0.5])
+
+
+def test_masked_tokens_get_probability_zero_and_the_rest_a_softmax_by_hand():
+    logits = [1.0, 2.0, 3.0, 0.5]
+    masked = mask_tokens(logits, [0])
+    assert masked[0] == MASKED_LOGIT and masked[1:].tolist() == [2.0, 3.0, 0.5]
+    assert logits[0] == 1.0  # a copy: the caller's logits are untouched
+    weights = [math.exp(2.0), math.exp(3.0), math.exp(0.5)]
+    expected = [0.0] + [w / sum(weights) for w in weights]
+    np.testing.assert_allclose(next_token_distribution(masked), expected, rtol=1e-12)
+    for settings in ({"temperature": 0.01}, {"temperature": 5.0}, {"top_k": 3}, {"top_p": 0.99}):
+        assert next_token_distribution(masked, **settings)[0] == 0.0
+
+
+def test_a_masked_favourite_is_never_the_greedy_choice():
+    masked = mask_tokens([9.0, 1.0, 2.0], [0])
+    assert next_token_distribution(masked, temperature=0).tolist() == [0.0, 0.0, 1.0]
+    rng = np.random.default_rng(0)
+    assert 0 not in {sample(next_token_distribution(masked), rng) for _ in range(200)}
+
+
+@pytest.mark.parametrize(
+    ("logits", "ids", "message"),
+    [
+        ([1.0, 2.0], [2], r"0\.\.1"),
+        ([1.0, 2.0], [-1], r"0\.\.1"),
+        ([1.0, 2.0], [0.5], "integers"),
+        ([1.0, 2.0], [0, 1], "Every token is masked"),
+        ([[1.0, 2.0]], [0], "1-D"),
+    ],
+)
+def test_mask_tokens_refuses_bad_ids(logits, ids, message):
+    with pytest.raises(ValueError, match=message):
+        mask_tokens(logits, ids)

@@ -184,12 +184,15 @@ def test_hardware_table_peaks():
         (lambda: TransformerConfig(12, 768, 10, 50257, 1024), "n_heads` must divide"),
         (lambda: TransformerConfig(-1, 768, 12, 50257, 1024), "n_layers"),
         (lambda: TransformerConfig(12, 768, 12, 50257, 1024, n_kv_heads=5), "n_kv_heads"),
-        (lambda: TransformerConfig(12, 768, 12, 50257, 1024, norm="batchnorm"), "layernorm"),
+        (
+            lambda: TransformerConfig(12, 768, 12, 50257, 1024, norm="batchnorm"),
+            "Valid norms: layernorm, rmsnorm",
+        ),
         (lambda: count_params("gpt-5"), "llama-2-7b"),
         (lambda: training_flops(-1, 10), "n_params"),
         (lambda: training_flops(1e9, float("nan")), "n_tokens"),
         (lambda: chinchilla_optimal(0), "flops"),
-        (lambda: training_memory_bytes(1e9, zero_stage=4), "0, 1, 2, 3"),
+        (lambda: training_memory_bytes(1e9, zero_stage=4), "Valid zero_stages: 0, 1, 2, 3"),
         (lambda: training_memory_bytes(1e9, n_devices=0), "n_devices"),
         (lambda: kv_cache_bytes("llama-2-7b", 0, 10), "batch"),
         (lambda: training_days(1e20, 8, 312e12, 0), r"\(0, 1\]"),
@@ -292,3 +295,46 @@ def test_sizes_given_as_numpy_int32_do_not_overflow():
     sizes = {name: np.int32(getattr(config, name)) for name in names}
     as_int32 = dataclasses.replace(config, **sizes)
     assert count_params(as_int32) == count_params(config) > 2**31
+
+
+def test_chinchilla_tokens_are_20_per_parameter():
+    # Hoffmann et al. 2022: Chinchilla, 70B parameters, was trained on 1.4T tokens.
+    assert scale.CHINCHILLA_TOKENS_PER_PARAM == 20.0
+    assert scale.chinchilla_tokens(70e9) == pytest.approx(1.4e12)
+    assert scale.chinchilla_tokens(1e9, tokens_per_param=10) == pytest.approx(1e10)
+    # The same rule as chinchilla_optimal: D = 20 N at the optimum.
+    n_params, n_tokens = chinchilla_optimal(1e23)
+    assert scale.chinchilla_tokens(n_params) == pytest.approx(n_tokens)
+    with pytest.raises(ValueError, match="n_params"):
+        scale.chinchilla_tokens(0)
+
+
+def test_preset_training_tokens_published_else_chinchilla():
+    assert scale.preset_training_tokens("gpt3-175b") == 300e9  # Brown et al. 2020, Table D.1
+    assert scale.preset_training_tokens("llama-2-7b") == 2e12  # Touvron et al. 2023, Table 1
+    # GPT-2 published no token count: 20 per published parameter.
+    assert scale.preset_training_tokens("gpt2-small") == 20 * 124_439_808
+    with pytest.raises(ValueError, match="Valid presets: gpt2-small, gpt2-medium"):
+        scale.preset_training_tokens("gpt-5")
+
+
+def test_inference_memory_is_bf16_weights_plus_kv_cache_by_hand():
+    # GPT-2 small in bf16: 124,439,808 parameters * 2 bytes; KV cache for one sequence of
+    # 1024 tokens: 2 (K and V) * 12 layers * 768 (12 heads * 64) * 1024 tokens * 2 bytes.
+    memory = scale.inference_memory("gpt2-small")
+    assert memory == {
+        "weights": 248_879_616,
+        "kv_cache": 37_748_736,
+        "total": 248_879_616 + 37_748_736,
+    }
+    assert scale.INFERENCE_BYTES_PER_VALUE == 2
+    # Llama 2 70B, grouped-query attention (8 KV heads of 128): 2 * 80 * 1024 * 2 bytes =
+    # 320 KiB per token; 8 sequences of 4096 tokens are 10 GiB.
+    llama = scale.inference_memory("llama-2-70b", batch=8, seq_len=4096)
+    assert llama["kv_cache"] == 8 * 4096 * 320 * 1024 == 10 * 2**30
+    assert llama["weights"] == 2 * 68_976_648_192
+    # fp32 doubles everything.
+    fp32 = scale.inference_memory("gpt2-small", bytes_per_value=4)
+    assert fp32["total"] == 2 * memory["total"]
+    with pytest.raises(ValueError, match="batch"):
+        scale.inference_memory("gpt2-small", batch=0)

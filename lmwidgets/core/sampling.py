@@ -9,6 +9,11 @@ renormalizing what is left, as Hugging Face's generate does.
 
 import numpy as np
 
+# The logit given to a token that must never be drawn (e.g. padding): finite, so the
+# logits stay valid input for ``next_token_distribution``, and so far below any real
+# logit that its probability is exactly 0 in float64.
+MASKED_LOGIT = -1e9
+
 
 def _check(temperature, top_k, top_p):
     if not (np.isfinite(temperature) and temperature >= 0):
@@ -73,6 +78,29 @@ def next_token_distribution(logits, temperature=1.0, top_k=None, top_p=None):
         probabilities = np.where(keep, probabilities, 0.0)
         probabilities /= probabilities.sum()
     return probabilities
+
+
+def mask_tokens(logits, token_ids):
+    """A float64 copy of ``logits`` with the tokens ``token_ids`` set to ``MASKED_LOGIT``.
+
+    Those tokens then get probability 0 from ``next_token_distribution`` at every
+    temperature, top-k and top-p, as padding must (``mask_tokens(logits, [PAD_ID])``).
+    At least one token must stay unmasked.
+    """
+    logits = np.array(logits, dtype="float64")
+    if logits.ndim != 1 or logits.size == 0:
+        raise ValueError(f"logits must be a non-empty 1-D array. Received shape {logits.shape}.")
+    ids = np.asarray(token_ids).ravel()
+    if ids.size and (
+        not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= logits.size
+    ):
+        raise ValueError(
+            f"token_ids must be integers in 0..{logits.size - 1}. Received token_ids={token_ids!r}."
+        )
+    logits[ids] = MASKED_LOGIT
+    if np.unique(ids).size == logits.size:
+        raise ValueError("Every token is masked; at least one must stay possible.")
+    return logits
 
 
 def sample(probabilities, rng):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from math import isfinite, sqrt
 from numbers import Integral, Real
 
+from lmwidgets.core.choices import check_choice
+
 import numpy as np
 
 NORMS = ("layernorm", "rmsnorm")
@@ -87,10 +89,7 @@ class TransformerConfig:
                 f"of query heads). Received: n_heads={self.n_heads}, "
                 f"n_kv_heads={self.n_kv_heads}"
             )
-        if self.norm not in NORMS:
-            raise ValueError(
-                f"`norm` must be one of {', '.join(NORMS)}. Received: norm={self.norm!r}"
-            )
+        check_choice("norm", self.norm, NORMS)
 
     @property
     def head_dim(self):
@@ -284,6 +283,22 @@ def chinchilla_optimal(flops, tokens_per_param=CHINCHILLA_TOKENS_PER_PARAM):
     return n_params, tokens_per_param * n_params
 
 
+def chinchilla_tokens(n_params, tokens_per_param=CHINCHILLA_TOKENS_PER_PARAM):
+    """Compute-optimal training tokens for a model of ``n_params``: D = 20 N (Hoffmann et al.)."""
+    _check_positive("n_params", n_params)
+    _check_positive("tokens_per_param", tokens_per_param)
+    return float(tokens_per_param * n_params)
+
+
+def preset_training_tokens(preset):
+    """Tokens a preset was trained on: the published count, else ``chinchilla_tokens`` of
+    its published parameter count (GPT-2's tokens were not published)."""
+    record = PRESETS[check_choice("preset", preset, PRESETS)]
+    if record.training_tokens:
+        return float(record.training_tokens)
+    return chinchilla_tokens(record.published_params)
+
+
 def chinchilla_loss(n_params, n_tokens):
     """Hoffmann et al.'s fitted loss (nats per token on MassiveText) for N params, D tokens.
 
@@ -319,11 +334,7 @@ def training_memory_breakdown(n_params, zero_stage=0, n_devices=1):
     """
     _check_positive("n_params", n_params)
     _check_positive_int("n_devices", n_devices)
-    if zero_stage not in ZERO_STAGES:
-        raise ValueError(
-            f"`zero_stage` must be one of {', '.join(map(str, ZERO_STAGES))}. "
-            f"Received: zero_stage={zero_stage!r}"
-        )
+    check_choice("zero_stage", zero_stage, ZERO_STAGES)
     parts = {}
     for part, size in BYTES_PER_PARAM.items():
         share = n_devices if part in _SHARDED[zero_stage] else 1
@@ -350,6 +361,26 @@ def kv_cache_bytes(config, batch, seq_len, bytes_per_value=2):
     _check_positive("bytes_per_value", bytes_per_value)
     values = 2 * cfg.n_layers * cfg.n_kv_heads * cfg.head_dim * seq_len * batch
     return values * bytes_per_value
+
+
+# Serving in bf16: two bytes per weight and per cached key or value.
+INFERENCE_BYTES_PER_VALUE = 2
+
+
+def inference_memory(config, batch=1, seq_len=None, bytes_per_value=INFERENCE_BYTES_PER_VALUE):
+    """Bytes to serve the model: ``{"weights", "kv_cache", "total"}``.
+
+    ``weights`` is ``count_params(config) * bytes_per_value``; ``kv_cache`` is
+    ``kv_cache_bytes(config, batch, seq_len, bytes_per_value)`` with ``seq_len``
+    defaulting to the configuration's context length. Activations and the serving
+    framework's buffers are not included.
+    """
+    cfg = get_config(config)
+    seq_len = cfg.seq_len if seq_len is None else seq_len
+    _check_positive("bytes_per_value", bytes_per_value)
+    weights = count_params(cfg) * bytes_per_value
+    kv_cache = kv_cache_bytes(cfg, batch, seq_len, bytes_per_value)
+    return {"weights": weights, "kv_cache": kv_cache, "total": weights + kv_cache}
 
 
 @dataclass(frozen=True)

@@ -170,3 +170,28 @@ def fit_power_law(n_params, losses):
 def power_law(n_params, alpha, n_c):
     """L(N) = (n_c / N) ** alpha."""
     return (n_c / np.asarray(n_params, dtype=float)) ** alpha
+
+
+def kaplan_line(n_params, losses, grid, alpha=KAPLAN_ALPHA_N):
+    """Kaplan et al.'s slope drawn through measured points: the loss it gives on ``grid``.
+
+    The line L(N) = L_mid * (N / N_mid) ** -alpha, a straight line of slope -alpha on
+    log-log axes through the geometric means N_mid of ``n_params`` and L_mid of
+    ``losses``: the measured family's centre, so the slopes can be compared by eye.
+    """
+    n_params = np.asarray(n_params, dtype=float)
+    losses = np.asarray(losses, dtype=float)
+    grid = np.asarray(grid, dtype=float)
+    if n_params.shape != losses.shape or n_params.ndim != 1 or n_params.size < 1:
+        raise ValueError(
+            "`n_params` and `losses` must be 1-D and of the same length, at least 1. "
+            f"Received: shapes {n_params.shape} and {losses.shape}"
+        )
+    values = np.concatenate([n_params, losses, grid.ravel()])
+    if not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError("Parameters, losses and grid must be positive and finite (log axes).")
+    if not np.isfinite(alpha):
+        raise ValueError(f"`alpha` must be a finite number. Received: alpha={alpha!r}")
+    middle_n = np.exp(np.log(n_params).mean())
+    middle_loss = np.exp(np.log(losses).mean())
+    return middle_loss * (grid / middle_n) ** -alpha
