@@ -38,8 +38,9 @@ def test_activation_explorer_overlays_and_marks_dead_units():
     assert set(explorer.result) == {"x", "leaky_relu", "sigmoid"}
     explorer.controls["leaky_relu.negative_slope"].value = 0.3
     np.testing.assert_allclose(explorer.result["leaky_relu"]["dy"][x < 0], 0.3, rtol=1e-6)
-    assert explorer.controls["leaky_relu.negative_slope"].layout.display is None
-    assert explorer.controls["elu.alpha"].layout.display == "none"
+    # The parameters of the chosen activations show, the others' do not.
+    assert explorer.parameter_boxes["leaky_relu"].layout.display is None
+    assert explorer.parameter_boxes["elu"].layout.display == "none"
     assert not explorer.result["sigmoid"]["saturated"].any()  # sigmoid'(±4) = 0.018
     explorer.controls["x_range"].value = (-8.0, 8.0)  # sigmoid'(±8) = 0.0003
     assert explorer.result["sigmoid"]["saturated"][[0, -1]].all()
@@ -50,12 +51,37 @@ def test_activation_explorer_reports_bad_input_and_recovers():
     explorer = lmwidgets.ActivationExplorer()
     before = explorer.result
     explorer.controls["activations"].value = ()
-    assert "Pick at least one activation" in explorer.message.value
+    assert "activations must be a list of at least 1 of relu" in explorer.message.value
     assert explorer.result is before
     explorer.controls["activations"].value = ("tanh",)
     assert explorer.message.value == "" and "tanh" in explorer.result
-    with pytest.raises(ValueError, match="Valid activations"):
+    with pytest.raises(
+        ValueError, match=r"activations must be .*Received: activations=\('relu9',\)"
+    ):
         lmwidgets.ActivationExplorer(activations=("relu9",))
+
+
+def test_activation_parameters_are_settings_and_a_teachers_hide_wins():
+    explorer = lmwidgets.ActivationExplorer(
+        activations=("elu", "leaky_relu"), hide=("elu.alpha",), **{"leaky_relu.negative_slope": 0.1}
+    )
+    assert explorer.result["leaky_relu"]["params"] == {"negative_slope": 0.1}
+    assert explorer.result["elu"]["params"] == {"alpha": activations.parameters("elu")["alpha"]}
+    state = explorer.state
+    assert state["settings"]["leaky_relu.negative_slope"] == 0.1
+    again = lmwidgets.from_state(state)
+    assert again.state == state
+    np.testing.assert_array_equal(
+        again.result["leaky_relu"]["y"], explorer.result["leaky_relu"]["y"]
+    )
+    # elu is chosen, so its box shows; the teacher hid its slider, so that stays hidden.
+    assert explorer.parameter_boxes["elu"].layout.display is None
+    assert explorer.controls["elu.alpha"].layout.display == "none"
+    explorer.controls["activations"].value = ("relu",)
+    explorer.controls["activations"].value = ("elu",)
+    assert explorer.controls["elu.alpha"].layout.display == "none"
+    with pytest.raises(ValueError, match=r"leaky_relu.negative_slope must be a number from 0 to 1"):
+        lmwidgets.ActivationExplorer(**{"leaky_relu.negative_slope": 2.0})
 
 
 def test_loss_explorer_views():
@@ -96,9 +122,23 @@ def losses_errors(explorer):
 def test_loss_explorer_reports_bad_input_and_recovers():
     explorer = lmwidgets.LossExplorer(view="outliers")
     explorer.controls["fit_losses"].value = ()
-    assert "Pick at least one loss" in explorer.message.value
+    assert "fit_losses must be a list of at least 1" in explorer.message.value
     explorer.controls["fit_losses"].value = ("huber",)
     assert explorer.message.value == "" and "huber" in explorer.result["outliers"]
+
+
+def test_loss_explorer_shows_the_row_of_its_view_even_when_it_cannot_draw_it():
+    explorer = lmwidgets.LossExplorer(view="classification", gamma=1.0)
+    assert explorer.result["classification"]["binary_focal_crossentropy"]["params"]["gamma"] == 1.0
+    shown = [view for view, row in explorer.rows.items() if row.layout.display is None]
+    assert shown == ["classification"]
+    explorer.controls["view"].value = "regression"
+    explorer.controls["classification_losses"].value = ()  # from Python, while hidden
+    assert "classification_losses must be" in explorer.message.value
+    explorer.controls["view"].value = "classification"  # the learner can reach it to fix it
+    assert explorer.rows["classification"].layout.display is None
+    explorer.controls["classification_losses"].value = ("hinge",)
+    assert explorer.message.value == "" and "hinge" in explorer.result["classification"]
 
 
 @pytest.mark.backends
@@ -126,6 +166,33 @@ def test_optimizer_playground_runs_keras_optimizers():
     assert playground.message.value == ""
 
 
+def test_optimizer_playground_start_sliders_follow_the_surface():
+    playground = lmwidgets.OptimizerPlayground(optimizers=("sgd",), steps=10)
+    box = optimizers.surface("rosenbrock").box
+    slider = playground.controls["start_x"]
+    assert (slider.min, slider.max) == box[:2]
+    assert playground.controls["condition"].disabled  # rosenbrock has no condition
+    assert playground.controls["momentum"].disabled and playground.controls["beta_1"].disabled
+    with playground.hold_refresh():
+        playground.controls["surface"].value = "himmelblau"
+        playground.controls["start_x"].value = 4.5  # inside himmelblau's box
+    assert playground.result["sgd"]["path"][0, 0] == pytest.approx(4.5)
+    assert (slider.min, slider.max) == optimizers.surface("himmelblau").box[:2]
+    playground.controls["surface"].value = "quadratic"
+    assert slider.value == optimizers.surface("quadratic").start[0]
+    assert not playground.controls["condition"].disabled
+    playground.controls["optimizers"].value = ("momentum", "adam")
+    assert (
+        not playground.controls["momentum"].disabled and not playground.controls["beta_1"].disabled
+    )
+    # A start outside the surface's box is refused when the widget is made, whatever the order.
+    with pytest.raises(ValueError, match=r"start_x=4.5 does not fit .*surface='rosenbrock'"):
+        lmwidgets.OptimizerPlayground(start_x=4.5)
+    again = lmwidgets.OptimizerPlayground(start_x=4.5, surface="himmelblau", steps=10)
+    assert again.state["settings"]["start_x"] == 4.5 and again.last_error is None
+    assert lmwidgets.from_state(again.state).state == again.state
+
+
 @pytest.mark.backends
 def test_optimizer_playground_reports_divergence_in_the_widget():
     playground = lmwidgets.OptimizerPlayground(optimizers=("sgd",), surface="quadratic")
@@ -135,7 +202,7 @@ def test_optimizer_playground_reports_divergence_in_the_widget():
     playground.controls["learning_rate"].value = 0.01
     assert playground.message.value == ""
     playground.controls["optimizers"].value = ()
-    assert "Pick at least one optimizer" in playground.message.value
+    assert "optimizers must be a list of at least 1" in playground.message.value
     playground.controls["optimizers"].value = ("adam",)
     assert playground.message.value == "" and set(playground.result) == {"adam"}
 

@@ -1,9 +1,11 @@
 """ActivationExplorer: every Keras activation and its derivative, side by side."""
 
+import functools
 import html
 
 from lmwidgets.core import activations as core
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
+from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
 import numpy as np
@@ -45,63 +47,56 @@ SLIDER_RANGES = {
     "default_value": (-2.0, 2.0, 0.05),
     "b": (0.0, 10.0, 0.1),
 }
+# The activations that take parameters, and Keras' defaults: {"elu": {"alpha": 1.0}, ...}.
+PARAMETERS = {name: p for name in core.names() if (p := core.parameters(name))}
 
 
 def formula(name):
     """A one-line formula for the activation (Keras' docstring summary where none is written)."""
     if name in FORMULAS:
         return FORMULAS[name]
-    import keras
-
-    doc = (getattr(keras.activations, name).__doc__ or name).strip()
-    return doc.splitlines()[0]
+    return (core.get(name).__doc__ or name).strip().splitlines()[0]
 
 
 def _parameter_control(name, parameter, default):
-    label = f"{name}.{parameter}"
+    """The control of one parameter, named "<activation>.<parameter>", at Keras' default."""
+    key = f"{name}.{parameter}"
     if isinstance(default, bool):
-        return widgets.Checkbox(value=default, description=label, indent=False)
-    low, high, step = SLIDER_RANGES.get(parameter, (0.0, max(2.0 * abs(default), 1.0), 0.05))
-    return widgets.FloatSlider(
-        value=float(default),
-        min=low,
-        max=high,
-        step=step,
-        description=label,
-        style={"description_width": "initial"},
-        continuous_update=False,
+        return Control(key, "toggle", default, label=key)
+    bound = max(2.0 * abs(default), 1.0)
+    low, high, step = SLIDER_RANGES.get(parameter, (min(0.0, -bound), bound, 0.05))
+    return Control(
+        key, "float", float(default), low=low, high=high, step=step, label=key, continuous=False
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _curves(name, params, low, high):
+    """``(y, dy)`` of one activation over the x range (cached: going back costs nothing)."""
+    return core.evaluate(name, np.linspace(low, high, POINTS, dtype="float32"), **dict(params))
 
 
 class ActivationExplorer(Explorer):
     """Pick activations; see f(x), f'(x), where units die (f' = 0) and where they saturate."""
 
-    def __init__(self, activations=("relu",), x_range=(-5, 5)):
-        names = core.names()
-        chosen = tuple(core.canonical_name(name) for name in activations)
-        if not chosen:
-            raise ValueError(
-                f"Pick at least one activation. Valid activations: {', '.join(names)}."
-            )
-        low, high = (float(v) for v in x_range)
-        if not -20 <= low < high <= 20:
-            raise ValueError(f"x_range must satisfy -20 <= low < high <= 20. Received: {x_range}.")
-        controls = {
-            "activations": widgets.SelectMultiple(
-                options=names, value=chosen, rows=8, description="activations"
-            ),
-            "x_range": widgets.FloatRangeSlider(
-                value=(low, high), min=-20, max=20, step=0.5, description="x range"
-            ),
-        }
-        self.parameter_controls = {}
-        for name in names:
-            for parameter, default in core.parameters(name).items():
-                control = _parameter_control(name, parameter, default)
-                self.parameter_controls[name, parameter] = control
-                controls[f"{name}.{parameter}"] = control
-        self._cache = {}
+    CONTROLS = (
+        Control("activations", "multi", ("relu",), options=tuple(core.names())),
+        Control("x_range", "range", (-5.0, 5.0), low=-20, high=20, step=0.5, label="x range"),
+        *(
+            _parameter_control(name, parameter, default)
+            for name, parameters in PARAMETERS.items()
+            for parameter, default in parameters.items()
+        ),
+    )
+
+    def __init__(self, **settings):
         self.formulas = widgets.HTML()
+        # One box per activation with parameters, shown while it is chosen. A teacher's
+        # hide= hides the control itself, so it stays hidden whatever the box does.
+        self.parameter_boxes = {name: widgets.VBox() for name in PARAMETERS}
+        super().__init__(**settings)
+
+    def build_figure(self):
         figure = new_figure(8.0, 3.0)
         # Fixed margins, not tight_layout: a figure that has been through tight_layout keeps a
         # layout engine, and savefig then lays out all its text twice per redraw.
@@ -121,13 +116,55 @@ class ActivationExplorer(Explorer):
         (self.saturated_marks,) = self.slope_axes.plot(
             [], [], color="#ff7f0e", lw=7, alpha=0.3, solid_capstyle="butt"
         )
-        parameter_box = widgets.VBox(list(self.parameter_controls.values()))
-        rows = [
-            widgets.HBox(
-                [controls["activations"], widgets.VBox([controls["x_range"], parameter_box])]
-            )
-        ]
-        super().__init__(controls, figure, control_rows=rows, footer=[self.formulas])
+        return figure
+
+    def arrange(self):
+        for name, box in self.parameter_boxes.items():
+            box.children = [self.controls[f"{name}.{parameter}"] for parameter in PARAMETERS[name]]
+        self.adjust("activations")
+        column = widgets.VBox([self.controls["x_range"], *self.parameter_boxes.values()])
+        return [widgets.HBox([self.controls["activations"], column])]
+
+    def footer(self):
+        return [self.formulas]
+
+    def adjust(self, name):
+        if name == "activations":
+            chosen = self.controls["activations"].value
+            for activation, box in self.parameter_boxes.items():
+                box.layout.display = None if activation in chosen else "none"
+
+    def compute(self, changed):
+        s = self.settings
+        low, high = s["x_range"]
+        result = {"x": np.linspace(low, high, POINTS, dtype="float32")}
+        for name in s["activations"]:
+            params = {p: s[f"{name}.{p}"] for p in PARAMETERS.get(name, ())}
+            y, dy = _curves(name, tuple(params.items()), low, high)
+            regions = core.gradient_regions(dy, VANISHING)
+            result[name] = {"y": y, "dy": dy, "params": params, **regions}
+        return result
+
+    def render(self, result):
+        x = result["x"]
+        chosen = [name for name in result if name != "x"]
+        for name, pair in self.lines.items():
+            for line in pair:
+                line.set_visible(name in chosen)
+        for name in chosen:
+            for line, key in zip(self._lines_for(name), ("y", "dy"), strict=True):
+                line.set_data(x, result[name][key])
+        # One artist per kind of mark; NaN rows separate the activations' segments.
+        xs = np.concatenate([np.append(x, np.nan) for _ in chosen])
+        for marks, region in ((self.dead_marks, "dead"), (self.saturated_marks, "saturated")):
+            dy = [
+                np.append(np.where(result[n][region], result[n]["dy"], np.nan), np.nan)
+                for n in chosen
+            ]
+            marks.set_data(xs, np.concatenate(dy))
+        self._rescale(x, [result[name]["y"] for name in chosen], self.value_axes)
+        self._rescale(x, [result[name]["dy"] for name in chosen], self.slope_axes)
+        self.formulas.value = self._key(chosen)
 
     def _lines_for(self, name):
         if name not in self.lines:
@@ -136,63 +173,6 @@ class ActivationExplorer(Explorer):
             (slope_line,) = self.slope_axes.plot([], [], color=color, lw=1.8, label=name)
             self.lines[name] = (value_line, slope_line)
         return self.lines[name]
-
-    def _evaluate(self, name, x, params):
-        key = (name, tuple(sorted(params.items())), x[0], x[-1])
-        if key not in self._cache:
-            if len(self._cache) > 256:
-                self._cache.clear()
-            self._cache[key] = core.evaluate(name, x, **params)
-        return self._cache[key]
-
-    def update(self):
-        chosen = tuple(self.controls["activations"].value)
-        for (name, _), control in self.parameter_controls.items():
-            control.layout.display = None if name in chosen else "none"
-        if not chosen:
-            raise ValueError("Pick at least one activation to plot.")
-        low, high = self.controls["x_range"].value
-        if not low < high:
-            raise ValueError("The x range is empty: move its two ends apart.")
-        x = np.linspace(low, high, POINTS, dtype="float32")
-        result = {"x": x}
-        dead_y, saturated_y = [], []
-        for name in core.names():
-            if name in self.lines and name not in chosen:
-                for line in self.lines[name]:
-                    line.set_visible(False)
-        for name in chosen:
-            params = {
-                parameter: control.value
-                for (owner, parameter), control in self.parameter_controls.items()
-                if owner == name
-            }
-            y, dy = self._evaluate(name, x, params)
-            regions = core.gradient_regions(dy, VANISHING)
-            value_line, slope_line = self._lines_for(name)
-            for line, data in ((value_line, y), (slope_line, dy)):
-                line.set_data(x, data)
-                line.set_visible(True)
-            dead_y.append(np.where(regions["dead"], dy, np.nan))
-            saturated_y.append(np.where(regions["saturated"], dy, np.nan))
-            result[name] = {
-                "y": y,
-                "dy": dy,
-                "params": params,
-                "dead": regions["dead"],
-                "saturated": regions["saturated"],
-            }
-        # One artist per kind of mark; NaN rows separate the activations' segments.
-        gap = np.full(1, np.nan)
-        xs = np.concatenate([np.concatenate([x, gap]) for _ in chosen])
-        self.dead_marks.set_data(xs, np.concatenate([np.append(d, np.nan) for d in dead_y]))
-        self.saturated_marks.set_data(
-            xs, np.concatenate([np.append(s, np.nan) for s in saturated_y])
-        )
-        self._rescale(x, [result[name]["y"] for name in chosen], self.value_axes)
-        self._rescale(x, [result[name]["dy"] for name in chosen], self.slope_axes)
-        self.formulas.value = self._key(chosen)
-        self.result = result
 
     def _key(self, chosen):
         """The figure's legend and formulas as HTML: text costs nothing to redraw there."""

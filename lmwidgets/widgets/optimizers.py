@@ -1,82 +1,69 @@
 """OptimizerPlayground: real Keras optimizers racing on a 2-D surface."""
 
+import functools
+
 from lmwidgets.core import optimizers as core
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-# Which optimizers each shared slider tunes.
+SURFACE = "rosenbrock"
+START = core.surface(SURFACE).start
+# The start sliders' widest range, every surface's box inside it; the chosen surface's box
+# narrows the sliders themselves (see ``adjust``).
+_BOXES = [core.surface(name).box for name in core.surfaces()]
+START_X = (min(box[0] for box in _BOXES), max(box[1] for box in _BOXES))
+START_Y = (min(box[2] for box in _BOXES), max(box[3] for box in _BOXES))
+CONDITION = core.surface("quadratic").params["condition"]
+CONDITION_LABEL = "condition (quadratic)"
+MOMENTUM = core.hyperparameters("momentum")["momentum"]
+BETA_1 = core.hyperparameters("adam")["beta_1"]
+LET_GO = {"continuous": False}  # every change reruns the optimizers: when a slider is let go
+# The shared momentum slider tunes the SGD presets (plain sgd stays without momentum).
 MOMENTUM_USERS = ("momentum", "nesterov")
-BETA_SETTING = "beta_1"
 
 
-def _slider(cls, description, **kwargs):
-    return cls(
-        description=description,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        **kwargs,
-    )
+@functools.cache
+def tuned_by_sliders(name):
+    """The shared sliders (momentum, beta_1) that tune optimizer ``name``."""
+    tuned = {"momentum"} if name in MOMENTUM_USERS else set()
+    return tuned | ({"beta_1"} & set(core.hyperparameters(name)))
+
+
+def surface_params(settings):
+    """The chosen surface's parameters (e.g. the quadratic's condition), from the controls."""
+    return {key: settings[key] for key in core.surface(settings["surface"]).params}
 
 
 class OptimizerPlayground(Explorer):
     """Pick optimizers, a surface, a start and a learning rate; watch each path and loss."""
 
-    def __init__(self, optimizers=("sgd", "adam"), surface="rosenbrock", learning_rate=0.002):
-        names = core.names()
-        unknown = [name for name in optimizers if name not in names]
-        if unknown or not optimizers:
-            raise ValueError(
-                f"Unknown optimizer(s) {unknown}. Valid optimizers: {', '.join(names)}."
-            )
-        record = core.surface(surface)
-        if not learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0. Received: learning_rate={learning_rate}.")
-        x_min, x_max, y_min, y_max = record.box
-        controls = {
-            "optimizers": widgets.SelectMultiple(
-                options=names, value=tuple(optimizers), rows=7, description="optimizers"
-            ),
-            "surface": widgets.Dropdown(
-                options=core.surfaces(), value=surface, description="surface"
-            ),
-            "learning_rate": _slider(
-                widgets.FloatLogSlider,
-                "learning rate",
-                value=learning_rate,
-                base=10,
-                min=-5,
-                max=0,
-                step=0.1,
-                readout_format=".1e",
-            ),
-            "steps": _slider(widgets.IntSlider, "steps", value=300, min=10, max=1000, step=10),
-            "start_x": _slider(
-                widgets.FloatSlider, "start x", value=record.start[0], min=x_min, max=x_max,
-                step=0.05,
-            ),
-            "start_y": _slider(
-                widgets.FloatSlider, "start y", value=record.start[1], min=y_min, max=y_max,
-                step=0.05,
-            ),
-            "momentum": _slider(
-                widgets.FloatSlider, "momentum (momentum, nesterov)", value=0.9, min=0.0,
-                max=0.99, step=0.01,
-            ),
-            "beta_1": _slider(
-                widgets.FloatSlider, "beta_1 (adam family, lion)", value=0.9, min=0.0,
-                max=0.999, step=0.01,
-            ),
-            "condition": _slider(
-                widgets.FloatLogSlider, "condition (quadratic)", value=10.0, base=10, min=0,
-                max=3, step=0.1,
-            ),
-        }  # fmt: skip
-        self._holding = False
+    CONTROLS = (
+        Control("optimizers", "multi", ("sgd", "adam"), options=tuple(core.names())),
+        Control("surface", "choice", SURFACE, options=tuple(core.surfaces())),
+        Control("learning_rate", "log", 0.002, low=1e-5, high=1, label="learning rate", **LET_GO),
+        Control("steps", "int", 300, low=10, high=1000, step=10, **LET_GO),
+        Control("condition", "log", CONDITION, low=1, high=1000, label=CONDITION_LABEL, **LET_GO),
+        Control("start_x", "float", START[0], low=START_X[0], high=START_X[1], step=0.05, **LET_GO),
+        Control("start_y", "float", START[1], low=START_Y[0], high=START_Y[1], step=0.05, **LET_GO),
+        Control("momentum", "float", MOMENTUM, low=0, high=0.99, step=0.01, **LET_GO,
+                label="momentum (momentum, nesterov)"),
+        Control("beta_1", "float", BETA_1, low=0, high=0.999, step=0.01, **LET_GO,
+                label="beta_1 (adam family, lion)"),
+    )  # fmt: skip
+
+    def __init__(self, **settings):
         self._contour_key = None
         self._contours = None
+        # Always set the surface, so that ``adjust`` fits the start sliders to its box
+        # before a start given here is checked against it.
+        settings.setdefault("surface", SURFACE)
+        super().__init__(**settings)
+
+    def build_figure(self):
         figure = new_figure(8.0, 3.3)
         grid = {"left": 0.06, "right": 0.98, "bottom": 0.14, "top": 0.9, "wspace": 0.22}
         self.map_axes, self.loss_axes = figure.subplots(
@@ -95,62 +82,86 @@ class OptimizerPlayground(Explorer):
             [], [], "*", color="gold", mec="black", ms=11, zorder=5
         )
         self.paths, self.losses = {}, {}
-        for index, name in enumerate(names):
+        for index, name in enumerate(self.specs["optimizers"].values):
             color = f"C{index % 10}"
             (self.paths[name],) = self.map_axes.plot(
                 [], [], "-", color=color, lw=1.6, marker=".", ms=2, label=name, zorder=4
             )
             (self.losses[name],) = self.loss_axes.plot([], [], color=color, lw=1.6, label=name)
-        rows = [
+        return figure
+
+    def arrange(self):
+        def column(*names):
+            return widgets.VBox([self.controls[name] for name in names])
+
+        return [
             widgets.HBox(
                 [
-                    controls["optimizers"],
-                    widgets.VBox(
-                        [controls[k] for k in ("surface", "learning_rate", "steps", "condition")]
-                    ),
-                    widgets.VBox(
-                        [controls[k] for k in ("start_x", "start_y", "momentum", "beta_1")]
-                    ),
+                    self.controls["optimizers"],
+                    column("surface", "learning_rate", "steps", "condition"),
+                    column("start_x", "start_y", "momentum", "beta_1"),
                 ]
             )
         ]
-        super().__init__(controls, figure, control_rows=rows)
 
-    def _on_change(self, change):
-        if self._holding:
+    def adjust(self, name):
+        if name != "surface":
             return
-        if change["owner"] is self.controls["surface"]:
-            # Move the start sliders into the new surface's box before recomputing once.
-            self._holding = True
-            try:
-                record = core.surface(change["new"])
-                x_min, x_max, y_min, y_max = record.box
-                for key, low, high, value in (
-                    ("start_x", x_min, x_max, record.start[0]),
-                    ("start_y", y_min, y_max, record.start[1]),
-                ):
-                    slider = self.controls[key]
-                    slider.min, slider.max = min(low, slider.min), max(high, slider.max)
-                    slider.value = value
-                    slider.min, slider.max = low, high
-            finally:
-                self._holding = False
-        self.refresh()
+        # A new surface: the start sliders span its box and start at its instructive start.
+        # A start given to the constructor is applied after this, so out of the box it is
+        # clamped, and the constructor says it does not fit the surface.
+        record = core.surface(self.controls["surface"].value)
+        for key, low, high, value in (
+            ("start_x", *record.box[:2], record.start[0]),
+            ("start_y", *record.box[2:], record.start[1]),
+        ):
+            slider, spec = self.controls[key], self.specs[key]
+            slider.min, slider.max = spec.low, spec.high  # wide enough for any box
+            slider.value = value
+            slider.min, slider.max = low, high
 
-    def refresh(self):
-        self._notice = ""
-        super().refresh()
-        if self._notice and not self.message.value:
-            self.show_message(self._notice, kind="warning")
+    def enabled(self, name):
+        if name == "condition":
+            return name in core.surface(self.controls["surface"].value).params
+        if name in ("momentum", "beta_1"):
+            return any(name in tuned_by_sliders(o) for o in self.controls["optimizers"].value)
+        return True
 
-    def _settings(self, name):
-        settings = {}
-        hyperparameters = core.hyperparameters(name)
-        if name in MOMENTUM_USERS:
-            settings["momentum"] = self.controls["momentum"].value
-        if BETA_SETTING in hyperparameters:
-            settings[BETA_SETTING] = self.controls["beta_1"].value
-        return settings
+    def compute(self, changed):
+        s = self.settings
+        start, params, runs = (s["start_x"], s["start_y"]), surface_params(s), {}
+        for name in s["optimizers"]:
+            tuned = {key: s[key] for key in tuned_by_sliders(name)}
+            runs[name] = core.trajectory(
+                name, s["surface"], start, s["learning_rate"], s["steps"], params, **tuned
+            )
+        return runs
+
+    def render(self, result):
+        s = self.settings
+        self._draw_surface(s["surface"], surface_params(s))
+        self.start_mark.set_data([s["start_x"]], [s["start_y"]])
+        for name in self.paths:
+            self.paths[name].set_visible(name in result)
+            self.losses[name].set_visible(name in result)
+        for name, run in result.items():
+            self.paths[name].set_data(run["path"][:, 0], run["path"][:, 1])
+            self.losses[name].set_data(np.arange(len(run["loss"])), run["loss"])
+        finite = np.concatenate([run["loss"] for run in result.values()])
+        finite = finite[np.isfinite(finite)]
+        self.loss_axes.set_xlim(0, s["steps"])
+        if finite.size:
+            low, high = finite.min(), finite.max()
+            self.loss_axes.set_ylim(min(low, 0.0) * 1.5 - 1e-4, high * 2 + 1e-3)
+        handles = [self.paths[name] for name in result]
+        self.map_axes.legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
+        diverged = [
+            f"{name} diverged at step {run['diverged_at']}"
+            for name, run in result.items()
+            if run["diverged_at"] is not None
+        ]
+        hint = " (learning rate too large for this surface?)"
+        self.notice = ("; ".join(diverged) + hint, "warning") if diverged else ("", "info")
 
     def _draw_surface(self, surface, params):
         key = (surface, tuple(sorted(params.items())))
@@ -160,9 +171,8 @@ class OptimizerPlayground(Explorer):
             self._contours.remove()
         X, Y, Z = core.surface_grid(surface, points=70, **params)
         # Contours of log height: the valleys of Rosenbrock and friends stay visible.
-        shifted = np.log1p(Z - Z.min())
         self._contours = self.map_axes.contourf(
-            X, Y, shifted, levels=18, cmap="Greys_r", alpha=0.55, zorder=1
+            X, Y, np.log1p(Z - Z.min()), levels=18, cmap="Greys_r", alpha=0.55, zorder=1
         )
         record = core.surface(surface)
         self.map_axes.set_xlim(record.box[0], record.box[1])
@@ -170,44 +180,3 @@ class OptimizerPlayground(Explorer):
         minima = np.array(record.minima).reshape(-1, 2)
         self.minima_marks.set_data(minima[:, 0], minima[:, 1])
         self._contour_key = key
-
-    def update(self):
-        chosen = tuple(self.controls["optimizers"].value)
-        surface = self.controls["surface"].value
-        params = {"condition": self.controls["condition"].value} if surface == "quadratic" else {}
-        self.controls["condition"].layout.display = None if surface == "quadratic" else "none"
-        if not chosen:
-            raise ValueError("Pick at least one optimizer.")
-        start = (self.controls["start_x"].value, self.controls["start_y"].value)
-        learning_rate = self.controls["learning_rate"].value
-        steps = self.controls["steps"].value
-        self._draw_surface(surface, params)
-        self.start_mark.set_data([start[0]], [start[1]])
-        result, notices, low, high = {}, [], np.inf, -np.inf
-        for name in self.paths:
-            if name not in chosen:
-                self.paths[name].set_visible(False)
-                self.losses[name].set_visible(False)
-        for name in chosen:
-            run = core.trajectory(
-                name, surface, start, learning_rate, steps, surface_params=params,
-                **self._settings(name),
-            )  # fmt: skip
-            self.paths[name].set_data(run["path"][:, 0], run["path"][:, 1])
-            self.losses[name].set_data(np.arange(len(run["loss"])), run["loss"])
-            self.paths[name].set_visible(True)
-            self.losses[name].set_visible(True)
-            if run["diverged_at"] is not None:
-                notices.append(f"{name} diverged at step {run['diverged_at']}")
-            finite = run["loss"][np.isfinite(run["loss"])]
-            if finite.size:
-                low, high = min(low, finite.min()), max(high, finite.max())
-            result[name] = run
-        self.loss_axes.set_xlim(0, steps)
-        if np.isfinite(low):
-            self.loss_axes.set_ylim(min(low, 0.0) * 1.5 - 1e-4, high * 2 + 1e-3)
-        handles = [self.paths[name] for name in chosen]
-        self.map_axes.legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
-        if notices:
-            self._notice = "; ".join(notices) + " (learning rate too large for this surface?)"
-        self.result = result
