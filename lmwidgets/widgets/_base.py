@@ -12,6 +12,7 @@ import inspect
 import io
 import json
 import math
+import sys
 import threading
 from collections import OrderedDict
 
@@ -380,6 +381,8 @@ class Explorer(widgets.VBox):
 
     def close(self):
         """Close every child widget and free the figure: nothing stays registered."""
+        if sys.is_finalizing():  # ipywidgets closes every widget at exit: nothing to free then
+            return
         for child in _descendants(self):
             child.close()
         if getattr(self, "figure", None) is not None:

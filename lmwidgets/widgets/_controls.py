@@ -79,7 +79,8 @@ class Control:
 
     def build(self, value):
         control = KINDS[self.kind].build(self, value)
-        control.add_class(f"lmw-control-{self.name}")
+        # A class a CSS selector can name: "a.b" -> "lmw-control-a-b".
+        control.add_class(f"lmw-control-{self.name.replace('.', '-')}")
         return control
 
     def to_json(self, value):
