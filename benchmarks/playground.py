@@ -36,8 +36,8 @@ def measure(n_points, train_ratio):
     playground = lmwidgets.Playground(
         n_points=n_points, train_ratio=train_ratio, layers=(8, 8), batch_size=10
     )
-    trainer = playground._trainer
-    grid = playground._data["grid_features"]
+    trainer = playground.session.trainer
+    grid = playground.session.data["grid_features"]
     n_train = len(trainer.x_train)
 
     # The plain Keras way: one fit() call per epoch, predict() for the heatmaps.
@@ -50,7 +50,7 @@ def measure(n_points, train_ratio):
 
     train_ms = median_ms(trainer.train_epoch)
     evaluate_ms = median_ms(lambda: trainer.evaluate(grid))
-    show_ms = median_ms(playground._show)
+    show_ms = median_ms(lambda: playground.render(playground.result))
     draw_ms = median_ms(playground.draw)
     step_ms = median_ms(lambda: playground.step(1))
     playground.close()

@@ -1,14 +1,19 @@
-"""The Playground's Keras model and the widget, through ``controls`` and ``result``.
+"""The Playground's Keras model and the widget, through ``controls``, ``buttons`` and ``result``.
+
+The run behind the widget (data, networks, history, advice) is tested directly in
+``test_playground_session.py``.
 
 References: Keras itself (``train_on_batch`` on an identical model, ``keras.losses``),
 the dense-layer formula in numpy, and the parameter count of a dense network.
 """
 
+import io
 import time
 
 import lmwidgets
 from lmwidgets.core import playground_data as data
 from lmwidgets.core import playground_model as network
+from lmwidgets.widgets._base import Explorer
 
 import numpy as np
 import pytest
@@ -148,6 +153,7 @@ CONTROL_NAMES = {
     "classes",
     "seed",
     "layer_activations",
+    "n_points",
 }
 
 
@@ -164,7 +170,8 @@ def test_controls_have_the_playground_names():
     assert CONTROL_NAMES <= set(playground.controls)
     assert playground.result["epoch"] == 0
     assert playground.result["boundary"].shape == (GRID, GRID)
-    assert {"step", "reset", "regenerate"} <= set(playground.buttons)
+    assert {"step", "reset", "regenerate"} == set(playground.buttons)
+    assert not playground.specs["play"].saved and "play" not in playground.state["settings"]
 
 
 def test_circle_is_learned(circle):
@@ -231,7 +238,9 @@ def test_features_change_the_inputs_and_reject_none():
     assert playground.model.inputs[0].shape[-1] == 3
     assert playground.result["features"] == ("x1^2", "x2^2", "x1*x2")
     playground.controls["features"].value = ()
-    assert "at least one feature" in playground.message.value
+    assert "features must be a list of at least 1 of x1, x2" in playground.message.value
+    with pytest.raises(ValueError, match="cannot train: features must be"):
+        playground.step()
     playground.controls["features"].value = ("x1",)
     assert playground.message.value == "" and playground.model.inputs[0].shape[-1] == 1
 
@@ -267,7 +276,9 @@ def test_blow_up_pauses_with_advice_and_the_widget_keeps_working():
     playground.step(5)
     result = playground.result
     assert result["diverged"] and result["epoch"] == 0
-    assert "Lower the learning rate (now 10)" in playground.message.value
+    assert "lower learning_rate" in playground.message.value
+    assert "learning_rate = 10)" in playground.message.value
+    assert "weights from before that epoch are kept" in playground.message.value
     assert all(np.all(np.isfinite(w)) for w in playground.model.get_weights())
     playground.controls["learning_rate"].value = 0.01
     playground.step(5)
@@ -278,7 +289,7 @@ def test_blow_up_pauses_with_advice_and_the_widget_keeps_working():
     playground.play()
     assert _wait_for(lambda: not playground.result["playing"])
     assert playground.result["diverged"] and not playground.controls["play"].value
-    assert "Lower the learning rate" in playground.message.value
+    assert "lower learning_rate" in playground.message.value
 
 
 def test_own_data_classification_and_regression():
@@ -287,6 +298,8 @@ def test_own_data_classification_and_regression():
     labels = np.where(x[:, 0] > 0, 10, 20) + np.where(x[:, 1] > 0, 5, 0)
     playground = lmwidgets.Playground(data=(x, labels), optimizer="adam", layers=(6,))
     assert playground.result["n_classes"] == 4 and playground.controls["dataset"].disabled
+    assert playground.controls["dataset"].value == "own data"
+    assert playground.buttons["regenerate"].disabled and playground.controls["classes"].disabled
     playground.step(40)
     assert playground.result["confusion_matrix"].shape == (4, 4)
     assert playground.result["test_accuracy"] > 0.8
@@ -294,6 +307,11 @@ def test_own_data_classification_and_regression():
     assert regression.result["problem"] == "regression"
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         lmwidgets.Playground(data=(np.zeros((5, 3)), np.zeros(5)))
+    with pytest.raises(ValueError, match="problem must be one of 'classification'"):
+        lmwidgets.Playground(data=(x, labels), problem="regression")
+    # from_state needs the data again, and gives the same widget
+    again = lmwidgets.from_state(regression.state, data=(x, 0.5 * x[:, 0]))
+    assert again.state == regression.state and again.result["problem"] == "regression"
 
 
 def test_three_arm_spiral():
@@ -309,10 +327,81 @@ def test_three_arm_spiral():
 
 
 def test_unknown_setting_or_value_is_rejected():
-    with pytest.raises(ValueError, match="Unknown setting.*Valid: .*activation"):
+    with pytest.raises(ValueError, match="no setting 'activaton'.*Valid settings: .*activation"):
         lmwidgets.Playground(activaton="relu")
-    with pytest.raises(ValueError, match=r"learning_rate=0.05 is not possible. Valid .*0.03, 0.1"):
+    with pytest.raises(ValueError, match=r"learning_rate must be one of .*0.03, 0.1.*=0.05"):
         lmwidgets.Playground(learning_rate=0.05)
+    with pytest.raises(ValueError, match="n_points must be an integer from 50 to 2000"):
+        lmwidgets.Playground(n_points=10)
+    with pytest.raises(ValueError, match="n must be a whole number >= 1"):
+        lmwidgets.Playground(layers=(2,)).step(0)
+
+
+def test_classes_and_dataset_in_either_order():
+    # Regression (issue 13): classes=3 before dataset="spiral" used to give two classes.
+    first = lmwidgets.Playground(classes=3, dataset="spiral", layers=(2,))
+    second = lmwidgets.Playground(dataset="spiral", classes=3, layers=(2,))
+    assert first.state == second.state
+    assert first.result["n_classes"] == second.result["n_classes"] == 3
+    assert first.result["output_grid"].shape == (GRID, GRID, 3)
+    assert not first.controls["classes"].disabled
+    # A pair that cannot hold together says so, in either order.
+    for settings in ({"classes": 3, "dataset": "circle"}, {"dataset": "circle", "classes": 3}):
+        with pytest.raises(ValueError, match="classes=3 does not fit .*dataset='circle'"):
+            lmwidgets.Playground(**settings)
+    with pytest.raises(ValueError, match="problem='regression' does not fit"):
+        lmwidgets.Playground(dataset="circle", problem="regression")
+    regression = lmwidgets.Playground(problem="regression", dataset="multi_gaussian", layers=(2,))
+    assert regression.result["problem"] == "regression"
+    assert regression.controls["classes"].disabled
+
+
+def test_each_problem_gets_its_loss_back():
+    # Regression (issue 13): classification -> regression -> classification kept mse.
+    playground = lmwidgets.Playground(layers=(2,))
+    playground.controls["problem"].value = "regression"
+    assert playground.controls["loss"].value == "mse"
+    playground.controls["problem"].value = "classification"
+    assert playground.controls["loss"].value == "cross_entropy"
+    assert playground.session.network["loss"] == "cross_entropy"
+    assert playground.model.get_layer("output").activation.__name__ == "sigmoid"
+    # What the learner chose for a problem comes back with it.
+    playground.controls["loss"].value = "mse"
+    playground.controls["dataset"].value = "plane"
+    playground.controls["loss"].value = "mae"
+    playground.controls["dataset"].value = "xor"
+    assert playground.controls["loss"].value == "mse"
+    playground.controls["dataset"].value = "multi_gaussian"
+    assert playground.controls["loss"].value == "mae"
+    playground.controls["loss"].value = "cross_entropy"  # does not fit values
+    assert playground.controls["loss"].value == "mae" and playground.last_error is None
+    with pytest.raises(ValueError, match="loss='cross_entropy' does not fit"):
+        lmwidgets.Playground(dataset="plane", loss="cross_entropy")
+    assert lmwidgets.Playground(loss="mae", dataset="plane", layers=(2,)).result["problem"] == (
+        "regression"
+    )
+
+
+def test_n_points_is_a_control():
+    playground = lmwidgets.Playground(n_points=200, layers=(2,))
+    assert playground.result["confusion_matrix"].sum() == 100  # half of them for testing
+    playground.controls["n_points"].value = 1000
+    assert playground.result["confusion_matrix"].sum() == 500
+    assert playground.state["settings"]["n_points"] == 1000
+
+
+def test_one_drawing_path_copies_the_heatmaps_pixel_for_pixel():
+    from PIL import Image
+
+    playground = lmwidgets.Playground(dataset="xor", layers=(3,))
+    playground.step(5)
+    assert type(playground).draw is Explorer.draw and playground.image.format == "jpeg"
+    assert len(playground.pixel_artists()) == 2
+    frame = np.asarray(Image.open(io.BytesIO(playground.image.value)), dtype=float)
+    playground.figure.canvas.draw()  # the whole figure, drawn by Matplotlib
+    full = np.asarray(playground.figure.canvas.buffer_rgba())[..., :3].astype(float)
+    assert frame.shape == full.shape
+    assert np.abs(frame - full).mean() < 2  # JPEG's loss only
 
 
 def _wait_for(condition, timeout=60):
@@ -333,6 +422,18 @@ def test_play_trains_in_the_background_until_paused():
     time.sleep(0.2)
     assert playground.result["epoch"] == stopped_at
     playground.close()
+
+
+def test_close_pauses_the_play_thread():
+    playground = lmwidgets.Playground(layers=(2,))
+    playground.play()
+    assert _wait_for(lambda: playground.session.epoch >= 2)
+    playground.close()
+    assert not playground.controls["play"].value
+    assert not playground._thread.is_alive()
+    epoch = playground.session.epoch
+    time.sleep(0.1)
+    assert playground.session.epoch == epoch
 
 
 def test_play_stops_after_n_epochs():

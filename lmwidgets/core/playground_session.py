@@ -1,0 +1,338 @@
+"""One Playground run as plain state: its data, its networks, its history, its advice.
+
+``PlaygroundSession`` is what the Playground widget shows, without a widget: it makes
+the data (generated, or yours), splits it and computes the chosen input features;
+keeps the last few compiled networks (``KEPT_NETWORKS``) so that going back to one
+compiles nothing; trains epoch by epoch, recording the loss history; evaluates every
+neuron on the grid the heatmaps are drawn on; and, when training blows up, keeps the
+last finite weights and says what to change. ``snapshot()`` is the widget's ``result``.
+
+    session = PlaygroundSession()
+    session.make_data(dataset="spiral", seed=0)
+    session.make_network(layers=(8, 8), optimizer="adam", learning_rate=0.01)
+    session.step(100)
+    session.snapshot()["test_accuracy"]
+"""
+
+from collections import OrderedDict
+
+from lmwidgets.core import playground_data
+from lmwidgets.core import playground_model as network
+from lmwidgets.core.choices import check_choice
+
+import numpy as np
+
+# How the Playground starts: the TensorFlow Playground's own defaults.
+DEFAULTS = {
+    "dataset": "circle",
+    "n_points": 500,
+    "noise": 0,
+    "classes": 2,
+    "train_ratio": 50,
+    "seed": 0,
+    "features": ("x1", "x2"),
+    "layers": (4, 2),
+    "activation": "tanh",
+    "optimizer": "sgd",
+    "learning_rate": 0.03,
+    "batch_size": 10,
+    "regularization": "none",
+    "regularization_rate": 0.0,
+    "dropout": 0.0,
+}
+N_POINTS = (50, 2000)  # the sizes a generated dataset may have
+# Per problem: the dataset to switch to, the loss to start with, the losses that fit.
+DEFAULT_DATASET = {"classification": "circle", "regression": "plane"}
+DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse"}
+LOSSES_FOR = {"classification": network.LOSSES, "regression": ("mse", "mae")}
+GRID_RESOLUTION = 70  # grid points a side of every heatmap
+KEPT_NETWORKS = 8  # compiled networks kept for when the learner comes back to one
+OWN_DATA = "own data"  # the dataset's name when the points are the learner's
+ACTIVATIONS_FIRST = ("tanh", "relu", "sigmoid", "linear")
+
+
+def activation_options():
+    """Every activation a hidden layer may use, the Playground's four first."""
+    from lmwidgets.core.activations import names
+
+    available = names()
+    first = tuple(name for name in ACTIVATIONS_FIRST if name in available)
+    return first + tuple(name for name in available if name not in first)
+
+
+def check_own_data(data):
+    """A learner's ``(X, y)`` as ``(X, y, problem, n_classes, extent)`` (``own_data``)."""
+    try:
+        x, y = data
+    except (TypeError, ValueError):
+        raise ValueError(
+            "data must be a pair (X, y): X of shape (n, 2), y of shape (n,)."
+        ) from None
+    return playground_data.own_data(x, y)
+
+
+def row_fractions(matrix):
+    """A confusion matrix with each row divided by its total (0 for an empty row)."""
+    matrix = np.asarray(matrix)
+    return matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+
+
+class PlaygroundSession:
+    """The data, the network and the history of one Playground run.
+
+    ``data=(X, y)`` trains on your own 2-D points instead of a generated dataset.
+    Call ``make_data`` (new data), then ``make_network`` (a network for it, from the
+    cache when it was built before, with fresh weights); then ``step(n)``, ``reset()``
+    and ``tune(...)`` as often as you like. ``diverged`` and ``advice`` say why the
+    last ``step`` stopped early, if it did.
+    """
+
+    def __init__(self, data=None, resolution=GRID_RESOLUTION, kept=KEPT_NETWORKS):
+        self.own = None if data is None else check_own_data(data)
+        self.resolution = int(resolution)
+        self.kept = int(kept)
+        self.data = None
+        self.trainer = None
+        self.network = None
+        self.evaluation = None
+        self.seed = DEFAULTS["seed"]
+        self._trainers = OrderedDict()  # network settings -> Trainer, most recent last
+        self.history = _empty_history()
+        self.diverged = None  # {"epoch", "loss"} when the last step blew up
+        self.advice = ""
+
+    # -- what it trains on -------------------------------------------------------
+
+    def make_data(
+        self,
+        dataset=DEFAULTS["dataset"],
+        n_points=DEFAULTS["n_points"],
+        noise=DEFAULTS["noise"],
+        classes=DEFAULTS["classes"],
+        train_ratio=DEFAULTS["train_ratio"],
+        seed=DEFAULTS["seed"],
+        features=DEFAULTS["features"],
+    ):
+        """New points (or yours, split anew), their features and the grid's.
+
+        With data of your own, ``dataset``, ``n_points``, ``noise`` and ``classes``
+        are not used. The network keeps training on the old data until ``make_network``.
+        """
+        if self.own is not None:
+            x, y, problem, n_classes, extent = self.own
+        else:
+            check_choice("dataset", dataset, playground_data.DATASETS)
+            low, high = N_POINTS
+            if not low <= n_points <= high:
+                raise ValueError(
+                    f"n_points must be from {low} to {high}. Received: n_points={n_points}."
+                )
+            problem = playground_data.problem_of(dataset)
+            n_classes = classes if problem == "classification" else 1
+            x, y = playground_data.make_dataset(dataset, n_points, noise, n_classes, seed)
+            half = playground_data.EXTENT
+            extent = (-half, half, -half, half)
+        features = tuple(features)
+        x_train, y_train, x_test, y_test = playground_data.split(x, y, train_ratio, seed=seed)
+        xs, ys, grid_points = playground_data.grid(extent, self.resolution)
+        self.data = {
+            "problem": problem,
+            "n_classes": n_classes,
+            "extent": extent,
+            "points": (x_train, y_train, x_test, y_test),
+            "grid_x": xs,
+            "grid_y": ys,
+            "grid_features": playground_data.transform_features(grid_points, features),
+            "features": features,
+            "features_train": playground_data.transform_features(x_train, features),
+            "features_test": playground_data.transform_features(x_test, features),
+        }
+        self.seed = seed
+        return self.data
+
+    # -- the network -------------------------------------------------------------
+
+    def make_network(
+        self,
+        layers=DEFAULTS["layers"],
+        activations=DEFAULTS["activation"],
+        optimizer=DEFAULTS["optimizer"],
+        loss=None,
+        regularization=DEFAULTS["regularization"],
+        regularization_rate=DEFAULTS["regularization_rate"],
+        dropout=DEFAULTS["dropout"],
+        learning_rate=DEFAULTS["learning_rate"],
+        batch_size=DEFAULTS["batch_size"],
+    ):
+        """The network for the current data with fresh weights (the data's seed), epoch 0.
+
+        A network built before with the same settings comes from the cache, so nothing
+        is compiled again. ``loss``: the problem's default loss when None.
+        """
+        d = self.data
+        if d is None:
+            raise ValueError("No data yet: call make_data first.")
+        layers = network.check_layers(layers)
+        if isinstance(activations, str):
+            activations = (activations,) * len(layers)
+        activations = tuple(activations)
+        loss = DEFAULT_LOSS[d["problem"]] if loss is None else loss
+        check_choice(f"{d['problem']} loss", loss, LOSSES_FOR[d["problem"]])
+        shape = (len(d["features"]), layers, activations, d["problem"], d["n_classes"])
+        key = (*shape, regularization, regularization_rate, dropout, optimizer, loss)
+        trainer = self._trainers.pop(key, None)
+        if trainer is None:
+            model = network.build_model(
+                *shape, regularization, regularization_rate, dropout, seed=self.seed
+            )
+            trainer = network.Trainer(
+                model,
+                network.make_optimizer(optimizer, learning_rate),
+                loss,
+                d["problem"],
+                d["n_classes"],
+                batch_size,
+                self.seed,
+            )
+            while len(self._trainers) >= self.kept:
+                self._trainers.popitem(last=False)
+        self._trainers[key] = trainer  # now the most recently used
+        self.trainer = trainer
+        self.network = {
+            "layers": layers,
+            "activations": activations,
+            "optimizer": optimizer,
+            "loss": loss,
+            "regularization": regularization,
+            "regularization_rate": regularization_rate,
+            "dropout": dropout,
+        }
+        trainer.set_data(d["features_train"], d["points"][1], d["features_test"], d["points"][3])
+        self.tune(learning_rate, batch_size)
+        self.reset()
+        return trainer
+
+    @property
+    def model(self):
+        """The Keras model being trained."""
+        return None if self.trainer is None else self.trainer.model
+
+    @property
+    def epoch(self):
+        return 0 if self.trainer is None else self.trainer.epoch
+
+    def tune(self, learning_rate=None, batch_size=None):
+        """Change what a step uses without starting again (None: keep it)."""
+        if learning_rate is not None:
+            self._ready().learning_rate = learning_rate
+        if batch_size is not None:
+            self._ready().batch_size = batch_size
+
+    def reset(self):
+        """Fresh weights (the same as a new build with the data's seed), epoch 0."""
+        self._ready().reset(self.seed)
+        self.history = _empty_history()
+        self.forget_divergence()
+        self.evaluation = self._evaluate()
+
+    def forget_divergence(self):
+        """The learner changed something: the advice about the last blow-up no longer applies."""
+        self.diverged, self.advice = None, ""
+
+    # -- training ------------------------------------------------------------------
+
+    def step(self, n=1):
+        """Train up to ``n`` epochs, then evaluate the grid once; the epochs trained.
+
+        When an epoch blows up (a NaN or infinite loss or weight), training stops
+        there with the weights from before it, and ``diverged`` / ``advice`` say so.
+        """
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ValueError(f"n must be a whole number >= 1. Received: n={n!r}.")
+        trainer = self._ready()
+        self.forget_divergence()
+        for done in range(n):
+            try:
+                trainer.train_epoch()
+            except network.TrainingDiverged as error:
+                self.diverged = {"epoch": error.epoch, "loss": error.loss}
+                self.advice = self._advice()
+                self.evaluation = self._evaluate()
+                return done
+            if done < n - 1:  # only the last epoch is drawn: the others need only losses
+                self._evaluate(grid=False)
+        self.evaluation = self._evaluate()
+        return n
+
+    def _ready(self):
+        if self.trainer is None:
+            raise ValueError("No network yet: call make_data, then make_network.")
+        return self.trainer
+
+    def _evaluate(self, grid=True):
+        """What the trainer shows now, added to the loss history; the grid only when drawn."""
+        trainer = self.trainer
+        report = trainer.evaluate(self.data["grid_features"] if grid else None)
+        history = self.history
+        if not history["epoch"] or history["epoch"][-1] != trainer.epoch:
+            history["epoch"].append(trainer.epoch)
+            history["train_loss"].append(report["train_loss"])
+            history["test_loss"].append(report["test_loss"])
+        return report
+
+    def _advice(self):
+        from lmwidgets.core.training import divergence_advice
+
+        rates = {"learning_rate": self.trainer.learning_rate}
+        if self.network["regularization"] != "none" and self.network["regularization_rate"]:
+            rates["regularization_rate"] = self.network["regularization_rate"]
+        return f"{divergence_advice(self.diverged, **rates)} Step or play continues from them."
+
+    # -- what it shows -------------------------------------------------------------
+
+    def snapshot(self):
+        """The numbers the Playground shows now, as plain data (copies)."""
+        d, report, trainer = self.data, self.evaluation, self._ready()
+        size = self.resolution
+        outputs = [out.reshape(size, size, -1) for out in report["grid_outputs"]]
+        output = outputs[-1]
+        if d["problem"] == "regression" or output.shape[-1] == 1:
+            boundary = output[..., 0].copy()  # the value, or P(class 1)
+        else:
+            boundary = np.argmax(output, axis=-1)  # the likeliest class
+        result = {
+            "epoch": trainer.epoch,
+            "train_loss": report["train_loss"],
+            "test_loss": report["test_loss"],
+        }
+        if "confusion_matrix" in report:
+            matrix = report["confusion_matrix"].copy()
+            result.update(
+                train_accuracy=report["train_accuracy"],
+                test_accuracy=report["test_accuracy"],
+                confusion_matrix=matrix,
+                confusion_fractions=row_fractions(matrix),
+            )
+        return {
+            **result,
+            "problem": d["problem"],
+            "n_classes": d["n_classes"],
+            "features": d["features"],
+            "layers": self.network["layers"],
+            "activations": self.network["activations"],
+            "n_parameters": int(trainer.model.count_params()),
+            "boundary": boundary,
+            "output_grid": output.copy(),
+            "neurons": [out.copy() for out in outputs[:-1]],
+            "feature_maps": d["grid_features"].reshape(size, size, -1).copy(),
+            "grid_x": d["grid_x"].copy(),
+            "grid_y": d["grid_y"].copy(),
+            "extent": d["extent"],
+            "points": d["points"],
+            "history": {key: list(values) for key, values in self.history.items()},
+            "diverged": self.diverged is not None,
+        }
+
+
+def _empty_history():
+    return {"epoch": [], "train_loss": [], "test_loss": []}

@@ -1,0 +1,195 @@
+"""``PlaygroundSession``: one Playground run without a widget, against the core it calls.
+
+References: ``playground_data`` (the points, the split, the features), ``playground_model``
+(a Trainer built and trained by hand), and the model's own ``predict`` on the grid.
+"""
+
+from lmwidgets.core import playground_data as data
+from lmwidgets.core import playground_model as network
+from lmwidgets.core import playground_session
+from lmwidgets.core.playground_session import DEFAULTS, PlaygroundSession
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.backends
+GRID = playground_session.GRID_RESOLUTION
+
+
+def _session(dataset="circle", layers=(3,), **network_settings):
+    session = PlaygroundSession()
+    session.make_data(dataset=dataset, n_points=120, seed=1)
+    session.make_network(layers=layers, **network_settings)
+    return session
+
+
+def test_the_module_imports_no_widgets_and_no_drawing():
+    source = open(playground_session.__file__).read()
+    for name in ("ipywidgets", "matplotlib", "lmwidgets.widgets"):
+        assert name not in source
+
+
+def test_make_data_is_the_data_module_step_by_step():
+    session = PlaygroundSession()
+    d = session.make_data(dataset="xor", n_points=200, noise=10, train_ratio=30, seed=4,
+                          features=("x1", "x1*x2"))  # fmt: skip
+    x, y = data.make_dataset("xor", 200, noise=10, seed=4)
+    x_train, y_train, x_test, y_test = data.split(x, y, 30, seed=4)
+    np.testing.assert_array_equal(d["points"][0], x_train)
+    np.testing.assert_array_equal(d["points"][3], y_test)
+    np.testing.assert_array_equal(
+        d["features_train"], data.transform_features(x_train, ("x1", "x1*x2"))
+    )
+    xs, ys, grid = data.grid((-6, 6, -6, 6), GRID)
+    np.testing.assert_array_equal(
+        d["grid_features"], data.transform_features(grid, ("x1", "x1*x2"))
+    )
+    assert d["problem"] == "classification" and d["n_classes"] == 2 and len(x_test) == 140
+    three = session.make_data(dataset="spiral", classes=3, n_points=90)
+    assert three["n_classes"] == 3 and set(np.unique(three["points"][1])) == {0, 1, 2}
+    assert session.make_data(dataset="plane", classes=3)["n_classes"] == 1  # values, not classes
+    with pytest.raises(ValueError, match="n_points must be from 50 to 2000"):
+        session.make_data(n_points=10)
+    with pytest.raises(ValueError, match="Valid datasets: circle, xor"):
+        session.make_data(dataset="moons")
+    with pytest.raises(ValueError, match="at least one feature"):
+        session.make_data(features=())
+
+
+def test_own_data_decides_problem_and_classes():
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (40, 2))
+    session = PlaygroundSession(data=(x, np.where(x[:, 0] > 0, 7, 9)))
+    d = session.make_data(dataset="spiral", n_points=1000, classes=5)  # not used: your data
+    assert d["problem"] == "classification" and d["n_classes"] == 2
+    assert len(d["points"][0]) + len(d["points"][2]) == 40
+    with pytest.raises(ValueError, match=r"data must be a pair \(X, y\)"):
+        PlaygroundSession(data=x)
+
+
+def test_a_trained_run_is_a_trainer_trained_by_hand():
+    session = _session(optimizer="adam", learning_rate=0.1, batch_size=5)
+    assert session.epoch == 0 and session.history["epoch"] == [0]
+    assert session.step(4) == 4
+    d = session.data
+    model = network.build_model(2, (3,), "tanh", seed=1)
+    trainer = network.Trainer(model, network.make_optimizer("adam", 0.1), batch_size=5, seed=1)
+    trainer.set_data(d["features_train"], d["points"][1], d["features_test"], d["points"][3])
+    losses = [trainer.evaluate()["test_loss"]]
+    for _ in range(4):
+        trainer.train_epoch()
+        losses.append(trainer.evaluate()["test_loss"])
+    np.testing.assert_allclose(session.history["test_loss"], losses, rtol=1e-5)
+    assert session.history["epoch"] == [0, 1, 2, 3, 4]
+    for ours, theirs in zip(session.model.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_step_evaluates_the_grid_once_at_the_end(monkeypatch):
+    session = _session()
+    grids = []
+    evaluate = session.trainer.evaluate
+    monkeypatch.setattr(
+        session.trainer,
+        "evaluate",
+        lambda grid=None: grids.append(grid is not None) or evaluate(grid),
+    )
+    session.step(5)
+    assert grids == [False, False, False, False, True]
+    assert len(session.history["epoch"]) == 6
+
+
+def test_snapshot_is_what_the_model_computes():
+    session = _session(dataset="spiral", layers=(4, 2))
+    session.step(3)
+    result = session.snapshot()
+    grid = np.stack(np.meshgrid(result["grid_x"], result["grid_y"]), -1).reshape(-1, 2)
+    predicted = session.model.predict(grid, verbose=0).reshape(GRID, GRID)
+    np.testing.assert_allclose(result["boundary"], predicted, rtol=1e-4, atol=1e-5)
+    assert [n.shape for n in result["neurons"]] == [(GRID, GRID, 4), (GRID, GRID, 2)]
+    assert result["feature_maps"].shape == (GRID, GRID, 2)
+    assert result["n_parameters"] == session.model.count_params() == (3 * 4) + (5 * 2) + 3
+    matrix = result["confusion_matrix"]
+    np.testing.assert_allclose(result["confusion_fractions"].sum(axis=1), 1)
+    assert matrix.sum() == 60 and result["epoch"] == 3 and not result["diverged"]
+    result["history"]["epoch"].append(99)  # a copy: the session keeps its own
+    assert session.history["epoch"] == [0, 1, 2, 3]
+
+
+def test_going_back_to_a_network_compiles_nothing():
+    session = _session(layers=(2,))
+    first = session.trainer
+    session.make_network(layers=(3,))
+    session.make_network(layers=(2,))
+    assert session.trainer is first and session.epoch == 0
+    session.kept = 2
+    session.make_network(layers=(4,))
+    session.make_network(layers=(5,))  # three networks seen since (2,): (2,) is dropped
+    session.make_network(layers=(2,))
+    assert session.trainer is not first
+
+
+def test_reset_and_a_new_seed_start_from_fresh_weights():
+    session = _session()
+    start = session.snapshot()["test_loss"]
+    session.step(3)
+    session.reset()
+    assert session.epoch == 0 and session.history["epoch"] == [0]
+    assert session.snapshot()["test_loss"] == pytest.approx(start, rel=1e-6)
+    session.make_data(n_points=120, seed=2)
+    session.make_network(layers=(3,))
+    fresh = network.build_model(2, (3,), seed=2).get_weights()
+    for now, then in zip(session.model.get_weights(), fresh, strict=True):
+        np.testing.assert_array_equal(now, then)
+
+
+def test_tune_changes_a_step_without_starting_again():
+    session = _session()
+    session.step(2)
+    session.tune(learning_rate=0.3, batch_size=7)
+    assert session.trainer.learning_rate == pytest.approx(0.3) and session.trainer.batch_size == 7
+    assert session.epoch == 2
+
+
+def test_divergence_stops_keeps_the_weights_and_advises():
+    session = PlaygroundSession()
+    session.make_data(dataset="plane", n_points=100)
+    session.make_network(layers=(4,), activations="linear", learning_rate=10.0,
+                         regularization="l2", regularization_rate=0.1)  # fmt: skip
+    before = session.model.get_weights()
+    assert session.step(5) == 0
+    assert session.diverged["epoch"] == 1 and not np.isfinite(session.diverged["loss"])
+    assert "regularization_rate" in session.advice and "learning_rate = 10" in session.advice
+    assert session.snapshot()["diverged"] and session.epoch == 0
+    for now, then in zip(session.model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(now, then)
+    session.forget_divergence()
+    assert session.diverged is None and session.advice == ""
+
+
+def test_defaults_and_losses_per_problem():
+    assert DEFAULTS["dataset"] in data.DATASETS and DEFAULTS["layers"] == (4, 2)
+    for problem, dataset in playground_session.DEFAULT_DATASET.items():
+        assert data.problem_of(dataset) == problem
+        assert playground_session.DEFAULT_LOSS[problem] in playground_session.LOSSES_FOR[problem]
+    assert "cross_entropy" not in playground_session.LOSSES_FOR["regression"]
+    session = PlaygroundSession()
+    session.make_data(dataset="plane", n_points=60)
+    session.make_network(layers=(2,))
+    assert session.network["loss"] == "mse"
+    with pytest.raises(ValueError, match="Valid regression losses: mse, mae"):
+        session.make_network(layers=(2,), loss="cross_entropy")
+    options = playground_session.activation_options()
+    assert options[:4] == playground_session.ACTIVATIONS_FIRST and "gelu" in options
+
+
+def test_nothing_to_train_says_what_to_call_first():
+    session = PlaygroundSession()
+    with pytest.raises(ValueError, match="call make_data first"):
+        session.make_network()
+    with pytest.raises(ValueError, match="call make_data, then make_network"):
+        session.step()
+    session = _session()
+    for n in (0, 1.5, True):
+        with pytest.raises(ValueError, match="n must be a whole number >= 1"):
+            session.step(n)
