@@ -79,20 +79,24 @@ def test_train_evaluate_and_change_controls_while_training(dashboard, small_mnis
     assert counts.sum() == len(y_test)
     assert np.trace(counts) / len(y_test) == pytest.approx(result["test_accuracy"])
     assert counts[3, 5] == np.sum((y_test == 3) & (predicted == 5))
+    recall = result["recall_matrix"]  # the colours: each true class's row sums to 1
+    np.testing.assert_allclose(recall.sum(axis=1)[counts.sum(axis=1) > 0], 1)
+    np.testing.assert_allclose(dashboard._cm_image.get_array(), recall)
     assert len(result["misclassified"]) == np.sum(predicted != y_test)
     assert result["stopped"] is False and result["epochs_completed"] == 2
-    assert not dashboard.controls["train"].disabled and dashboard.controls["stop"].disabled
+    assert not dashboard.buttons["train"].disabled and dashboard.buttons["stop"].disabled
 
 
 def test_stop_from_another_thread_ends_training_within_one_batch(dashboard):
     dashboard.controls["epochs"].value = 20
     dashboard.controls["batch_size"].value = 16
-    dashboard.controls["train"].click()  # returns at once: fit runs in its own thread
+    dashboard.buttons["train"].click()  # returns at once: fit runs in its own thread
     assert dashboard.training
+    assert dashboard.buttons["train"].disabled and not dashboard.buttons["stop"].disabled
     run = dashboard.training_run
     assert threading.current_thread() is not run._thread
     _wait_until(lambda: run.switch.batches_started >= 5)
-    dashboard.controls["stop"].click()
+    dashboard.buttons["stop"].click()
     assert dashboard.wait(timeout=120)
     assert run.switch.batches_started <= run.switch.batches_at_request + 1
     result = dashboard.result
@@ -106,7 +110,7 @@ def test_stop_from_another_thread_ends_training_within_one_batch(dashboard):
 def test_a_learning_rate_of_zero_is_a_message_not_an_error(dashboard):
     dashboard.controls["learning_rate"].value = 0.0
     assert "learning_rate must be a positive number" in dashboard.message.value
-    dashboard.controls["train"].click()
+    dashboard.buttons["train"].click()
     assert dashboard.training_run is None and dashboard.model is None
     assert "learning_rate" in dashboard.message.value
     dashboard.controls["learning_rate"].value = 0.01
@@ -143,30 +147,47 @@ def test_labels_are_encoded_for_the_chosen_loss():
     one_hot = training.encode_labels(labels, "categorical_crossentropy")
     assert one_hot.shape == (3, 10) and one_hot.argmax(axis=1).tolist() == [3, 0, 9]
     assert one_hot.sum(axis=1).tolist() == [1, 1, 1]
-    with pytest.raises(ValueError, match="expected one of sparse_categorical_crossentropy"):
+    with pytest.raises(ValueError, match="Valid losses: sparse_categorical_crossentropy"):
         training.encode_labels(labels, "hinge")
 
 
 def test_invalid_config_names_the_valid_choices():
-    with pytest.raises(ValueError, match="expected one of adam, sgd"):
+    with pytest.raises(ValueError, match="Valid optimizers: adam, sgd"):
         training.MLPConfig(optimizer="adagrad?")
     with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
         training.MLPConfig(dropout=1.0)
 
 
 def test_a_loss_that_becomes_nan_stops_training_and_says_why(dashboard):
-    # An L2 penalty of 1e38 makes the loss overflow float32 at once. Before, a run like this
+    # Plain SGD with learning_rate * l2 > 1 multiplies every weight by 1 - 2 * 1.0 * 10 = -19
+    # per step: the loss overflows in the first epoch. Before DivergenceGuard, a run like this
     # (l2=1e30 on JAX) trained on and reported "test accuracy 9.80%" as a normal result.
-    dashboard.controls["l2"].value = 1e38
-    dashboard.controls["epochs"].value = 3
+    for name, value in {"optimizer": "sgd", "learning_rate": 1.0, "l2": 10.0, "epochs": 3}.items():
+        dashboard.controls[name].value = value
     dashboard.train(wait=True)
     result = dashboard.result
     assert result["diverged"] is not None and result["diverged"]["epoch"] == 1
     assert result["epochs_completed"] == 1
     assert "Training stopped at epoch 1" in dashboard.message.value
-    assert "l2 = 1e+38" in dashboard.message.value
+    assert "l2 = 10" in dashboard.message.value
     assert all(np.all(np.isfinite(w)) for w in dashboard.model.get_weights())
+    dashboard.controls["units"].value = 64  # the message stays while the picture is that run's
+    assert "Training stopped at epoch 1" in dashboard.message.value
     dashboard.controls["l2"].value = 0.0
     dashboard.controls["epochs"].value = 1
     dashboard.train(wait=True)
     assert dashboard.result["diverged"] is None and "test accuracy" in dashboard.message.value
+
+
+def test_building_it_trains_nothing_and_the_seed_is_a_control(small_mnist):
+    board = lmwidgets.TrainingDashboard(data=small_mnist, seed=7, epochs=1, units=16)
+    assert board.model is None and board.training_run is None
+    assert "history" not in board.result and board.state["settings"]["seed"] == 7
+    assert not board.buttons["train"].disabled and board.buttons["stop"].disabled
+    board.train(wait=True)
+    first = board.model.get_weights()
+    board.train(wait=True)
+    again = board.model.get_weights()
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(first, again, strict=True))
+    with pytest.raises(ValueError, match="l2 must be a number from 0 to 10"):
+        lmwidgets.TrainingDashboard(data=small_mnist, l2=1e38)

@@ -5,6 +5,7 @@ memorize it, and the train/validation losses per epoch with dropout and L2.
 """
 
 import dataclasses
+import inspect
 import threading
 
 from lmwidgets.core import optimizers
@@ -67,8 +68,14 @@ def mlp_parameter_count(config, input_size=784, n_classes=10):
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:], strict=False))
 
 
-def build_mlp(config, input_shape=(28, 28), n_classes=10):
-    """A compiled Flatten -> [Dense -> Dropout] * hidden_layers -> Dense(softmax) model."""
+def build_mlp(config, input_shape=(28, 28), n_classes=10, seed=None):
+    """A compiled Flatten -> [Dense -> Dropout] * hidden_layers -> Dense(softmax) model.
+
+    ``seed``: if given, Keras' global seed is set first, so the initial weights and the
+    dropout masks (and fit's shuffling) are the same on every run with that seed.
+    """
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     regularizer = keras.regularizers.L2(config.l2) if config.l2 > 0 else None
     layers = [keras.Input(shape=input_shape), keras.layers.Flatten()]
     for _ in range(config.hidden_layers):
@@ -107,14 +114,20 @@ def scale_images(images):
 
 
 def evaluate_classifier(model, x_test, y_test, n_classes=10):
-    """Test accuracy, confusion matrix and the misclassified examples of a softmax model."""
+    """Test accuracy, confusion matrix and the misclassified examples of a softmax model.
+
+    ``recall_matrix`` is the confusion matrix with each row divided by its total: the
+    share of each true class given each prediction (a row of no examples stays 0).
+    """
     probabilities = np.asarray(model.predict(x_test, batch_size=512, verbose=0))
     predictions = probabilities.argmax(axis=1)
     y_test = np.asarray(y_test, dtype="int64")
     wrong = np.flatnonzero(predictions != y_test)
+    counts = confusion_matrix(y_test, predictions, n_classes)
     return {
         "test_accuracy": float(np.mean(predictions == y_test)),
-        "confusion_matrix": confusion_matrix(y_test, predictions, n_classes),
+        "confusion_matrix": counts,
+        "recall_matrix": counts / np.maximum(counts.sum(axis=1, keepdims=True), 1),
         "predictions": predictions,
         "probabilities": probabilities,
         "misclassified": wrong,
@@ -260,8 +273,13 @@ def noisy_sine(n, seed=0):
         raise ValueError(f"n must be a positive integer. Received n={n}.")
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, size=(n, 1)).astype("float32")
-    y = (np.sin(3 * x) + rng.normal(0, NOISE_STD, size=(n, 1))).astype("float32")
+    y = (clean_sine(x) + rng.normal(0, NOISE_STD, size=(n, 1))).astype("float32")
     return x, y
+
+
+def clean_sine(x):
+    """sin(3x): the curve the noisy samples scatter around, what a perfect model learns."""
+    return np.sin(3 * np.asarray(x))
 
 
 def regression_mlp(dropout=0.0, l2=0.0, units=128, hidden_layers=3, learning_rate=0.01, seed=0):
@@ -291,7 +309,7 @@ def regression_mlp(dropout=0.0, l2=0.0, units=128, hidden_layers=3, learning_rat
 
 
 def overfitting_run(
-    train_size=30, dropout=0.0, l2=0.0, epochs=200, val_size=400, seed=0, points=50
+    train_size=20, dropout=0.0, l2=0.0, epochs=300, val_size=400, seed=0, points=50
 ):
     """Train on ``train_size`` noisy points (full batch), record both losses as it goes.
 
@@ -299,7 +317,11 @@ def overfitting_run(
     and validation are measured the same way; they are recorded at about
     ``points`` evenly spaced epochs (every epoch when ``epochs <= points``), always
     including the last. Returns the data, the loss curves, their final gap, the
-    fitted curve on a grid and the trained model.
+    fitted curve on a grid and the trained model. With the defaults (20 points,
+    300 epochs) the network memorizes the noise (lesson 03 shows it for seeds 0, 1, 2).
+
+    ``diverged`` is None, or ``{"epoch", "loss"}`` when a recorded loss was NaN or
+    infinite: training stopped there, and the curves end with that value.
     """
     if train_size < 2:
         raise ValueError(f"train_size must be at least 2. Received train_size={train_size}.")
@@ -311,7 +333,7 @@ def overfitting_run(
     both = np.concatenate([x_train, x_val])
     model = regression_mlp(dropout=dropout, l2=l2, seed=seed)
     checkpoints = np.unique(np.linspace(1, epochs, min(points, epochs)).round().astype(int))
-    train_loss, val_loss = [], []
+    train_loss, val_loss, diverged = [], [], None
     for epoch in range(1, epochs + 1):
         model.train_on_batch(x_train, y_train)
         if epoch in checkpoints:
@@ -319,6 +341,11 @@ def overfitting_run(
             squared = (np.asarray(model.predict_on_batch(both)) - np.r_[y_train, y_val]) ** 2
             train_loss.append(float(squared[:train_size].mean()))
             val_loss.append(float(squared[train_size:].mean()))
+            if not np.isfinite(train_loss[-1] + val_loss[-1]):
+                bad = train_loss[-1] if not np.isfinite(train_loss[-1]) else val_loss[-1]
+                diverged = {"epoch": epoch, "loss": bad}
+                checkpoints = checkpoints[: len(train_loss)]
+                break
     grid = np.linspace(-1, 1, 200, dtype="float32")[:, None]
     return {
         "x_train": x_train[:, 0],
@@ -332,5 +359,13 @@ def overfitting_run(
         "val_loss": np.array(val_loss),
         "gap": val_loss[-1] - train_loss[-1],
         "best_epoch": int(checkpoints[int(np.argmin(val_loss))]),
+        "diverged": diverged,
         "model": model,
     }
+
+
+# What the overfitting experiment runs with unless told otherwise (what its widget starts at).
+OVERFITTING_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(overfitting_run).parameters.items()
+}

@@ -8,18 +8,20 @@ prepares the next run.
 """
 
 import dataclasses
-import threading
 
 from lmwidgets.core import training
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Action, Control
 from lmwidgets.widgets.live_loss_plot import LiveLossPlot
 
 import ipywidgets as widgets
-import keras
 import numpy as np
 
 GALLERY_SIZE = 12
 VALIDATION_SPLIT = 0.1
+DEFAULTS = training.MLPConfig()
+# What result keeps of core.training.evaluate_classifier.
+EVALUATION = ("test_accuracy", "confusion_matrix", "recall_matrix", "misclassified", "predictions")
 
 
 def _mnist_arrays(data):
@@ -42,18 +44,39 @@ class TrainingDashboard(Explorer):
 
     ``data``: ``((x_train, y_train), (x_test, y_test))`` of uint8 28x28 images, or
     None for ``lmwidgets.datasets.load_mnist()``. 10% of the training data is held
-    out for the validation curves. ``train(wait=True)`` trains from Python and
-    returns when done (what a lesson cell uses); ``stop()`` is what Stop does.
-    ``model`` is the last model trained (kept after a stop) and
-    ``result["history"]`` its Keras history.
+    out for the validation curves. The controls are the fields of
+    ``core.training.MLPConfig`` and the ``seed`` of the weights and dropout.
+    ``train(wait=True)`` trains from Python and returns when done (what a lesson cell
+    uses); ``stop()`` is what Stop does (``buttons["train"]``, ``buttons["stop"]``).
+    ``model`` is the last model trained (kept after a stop) and ``result["history"]``
+    its Keras history. Building the widget trains nothing.
     """
 
-    def __init__(self, data=None, seed=0):
-        self.seed = seed
+    CONTROLS = (
+        Control("hidden_layers", "int", DEFAULTS.hidden_layers, low=0, high=4),
+        Control("units", "choice", DEFAULTS.units, options=(16, 32, 64, 128, 256, 512)),
+        Control("activation", "choice", DEFAULTS.activation, options=training.ACTIVATIONS),
+        Control("dropout", "float", DEFAULTS.dropout, low=0, high=0.8, step=0.05),
+        Control("optimizer", "choice", DEFAULTS.optimizer, options=training.OPTIMIZERS, row=1),
+        Control("learning_rate", "float_text", DEFAULTS.learning_rate, low=0, high=10,
+                step=1e-4, row=1),
+        Control("l2", "float_text", DEFAULTS.l2, low=0, high=10, step=1e-4, label="L2", row=1),
+        Control("loss", "choice", DEFAULTS.loss, options=training.LOSSES, row=1),
+        Control("batch_size", "choice", DEFAULTS.batch_size, options=(16, 32, 64, 128, 256),
+                label="batch", row=2),
+        Control("epochs", "int", DEFAULTS.epochs, low=1, high=20, row=2),
+        Control("seed", "int_text", 0, low=0, high=2**31 - 1, role="data", width="160px", row=2),
+    )  # fmt: skip
+    ACTIONS = (
+        Action("train", "Train", icon="play", style="success", row=2),
+        Action("stop", "Stop", icon="stop", style="danger", row=2),
+    )
+
+    def __init__(self, data=None, **settings):
         self.model = None
         self.training_run = None
+        self._fitting = False  # from Train until the run is evaluated: Stop usable, Train not
         self._run_result = {}
-        self._draw_lock = threading.RLock()
         self._data_error = None
         if data is None:
             from lmwidgets.datasets import load_mnist
@@ -65,77 +88,46 @@ class TrainingDashboard(Explorer):
             self._data_error = f"No data to train on: {error}"
             self._x_train = self._y_train = self._x_test = self._y_test = np.zeros(0)
         self.live_plot = LiveLossPlot(show=False)
-        defaults = training.MLPConfig()
-        style = {"description_width": "initial"}
-        controls = {
-            "hidden_layers": widgets.IntSlider(
-                value=defaults.hidden_layers, min=0, max=4, description="hidden layers"
-            ),
-            "units": widgets.Dropdown(
-                options=[16, 32, 64, 128, 256, 512], value=defaults.units, description="units"
-            ),
-            "activation": widgets.Dropdown(
-                options=training.ACTIVATIONS, value=defaults.activation, description="activation"
-            ),
-            "dropout": widgets.FloatSlider(
-                value=defaults.dropout, min=0, max=0.8, step=0.05, description="dropout"
-            ),
-            "l2": widgets.FloatText(value=defaults.l2, step=1e-4, description="L2", style=style),
-            "optimizer": widgets.Dropdown(
-                options=training.OPTIMIZERS, value=defaults.optimizer, description="optimizer"
-            ),
-            "learning_rate": widgets.FloatText(
-                value=defaults.learning_rate, step=1e-4, description="learning rate", style=style
-            ),
-            "loss": widgets.Dropdown(
-                options=training.LOSSES, value=defaults.loss, description="loss", style=style
-            ),
-            "batch_size": widgets.Dropdown(
-                options=[16, 32, 64, 128, 256], value=defaults.batch_size, description="batch"
-            ),
-            "epochs": widgets.IntSlider(value=defaults.epochs, min=1, max=20, description="epochs"),
-            "train": widgets.Button(description="Train", button_style="success", icon="play"),
-            "stop": widgets.Button(description="Stop", button_style="danger", icon="stop"),
-        }
-        controls["stop"].disabled = True
-        controls["train"].on_click(lambda _: self.train())
-        controls["stop"].on_click(lambda _: self.stop())
         self.summary = widgets.HTML()
-        c = controls
-        rows = [
-            widgets.HBox([c["hidden_layers"], c["units"], c["activation"], c["dropout"]]),
-            widgets.HBox([c["optimizer"], c["learning_rate"], c["l2"], c["loss"]]),
-            widgets.HBox([c["batch_size"], c["epochs"], c["train"], c["stop"]]),
-            self.summary,
-            self.live_plot.widget,
-        ]
-        super().__init__(controls, self._build_figure(), control_rows=rows)
+        super().__init__(**settings)
+
+    def arrange(self):
+        return [*super().arrange(), self.summary, self.live_plot.widget]
 
     # --- configuration -------------------------------------------------------------
     def config(self):
         """The MLPConfig the controls describe now (ValueError if a value is invalid)."""
-        names = [field.name for field in dataclasses.fields(training.MLPConfig)]
-        return training.MLPConfig(**{name: self.controls[name].value for name in names})
+        s = self.settings
+        return training.MLPConfig(**{f.name: s[f.name] for f in dataclasses.fields(DEFAULTS)})
 
-    def update(self):
+    def compute(self, changed):
         if self._data_error:
             raise ValueError(self._data_error)
         config = self.config()
-        count = training.mlp_parameter_count(config)
-        self.summary.value = (
-            f"<b>{count:,}</b> parameters · {len(self._x_train):,} training images "
-            f"({VALIDATION_SPLIT:.0%} held out for validation), {len(self._x_test):,} test images"
-        )
-        self.result = {
+        return {
             "config": dataclasses.asdict(config),
-            "parameter_count": count,
+            "parameter_count": training.mlp_parameter_count(config),
             **self._run_result,
         }
+
+    def render(self, result):
+        self.summary.value = (
+            f"<b>{result['parameter_count']:,}</b> parameters · {len(self._x_train):,} "
+            f"training images ({VALIDATION_SPLIT:.0%} held out for validation), "
+            f"{len(self._x_test):,} test images"
+        )
+        if "confusion_matrix" in result:
+            self._show_evaluation(result)
 
     # --- training ------------------------------------------------------------------
     @property
     def training(self):
         return self.training_run is not None and self.training_run.running
+
+    def enabled(self, name):
+        if name in ("train", "stop"):
+            return self._fitting == (name == "stop")
+        return True
 
     def train(self, wait=False):
         """Build a fresh model from the controls and train it in the background.
@@ -151,16 +143,14 @@ class TrainingDashboard(Explorer):
             if self._data_error:
                 raise ValueError(self._data_error)
             config = self.config()
-            keras.utils.set_random_seed(self.seed)
-            model = training.build_mlp(config)
+            model = training.build_mlp(config, seed=self.settings["seed"])
         except ValueError as error:
             self.show_message(str(error), kind="error")
             return
         self.model = model
         self.live_plot.reset()
-        self.controls["train"].disabled = True
-        self.controls["stop"].disabled = False
-        self.show_message(f"Training {config.epochs} epochs...")
+        self.notice = (f"Training {config.epochs} epochs...", "info")
+        self.show_message(*self.notice)
         self.training_run = training.BackgroundFit(
             model,
             on_done=lambda run: self._finish(run, config),
@@ -171,7 +161,10 @@ class TrainingDashboard(Explorer):
             validation_split=VALIDATION_SPLIT,
             callbacks=[self.live_plot],
             verbose=0,
-        ).start()
+        )
+        self._fitting = True
+        self._apply_enabled()
+        self.training_run.start()
         if wait:
             self.wait()
 
@@ -197,35 +190,34 @@ class TrainingDashboard(Explorer):
                 "epochs_completed": len(run.history.get("loss", [])),
                 "stopped": run.stopped,
                 "diverged": run.diverged,
-                "test_accuracy": evaluation["test_accuracy"],
-                "confusion_matrix": evaluation["confusion_matrix"],
-                "misclassified": evaluation["misclassified"],
+                **{k: evaluation[k] for k in EVALUATION},
             }
-            self._show_evaluation(evaluation)
-            # Not update(): the controls may hold an invalid value for the next run.
-            self.result = {**self.result, **self._run_result}
-            if run.diverged:
-                advice = training.divergence_advice(
-                    run.diverged, learning_rate=config.learning_rate, l2=config.l2
-                )
-                accuracy = f"{evaluation['test_accuracy']:.2%}"
-                self.show_message(f"{advice} Their test accuracy: {accuracy}.", kind="error")
-                return
-            stopped = "stopped by you after" if run.stopped else "trained"
-            epochs = self._run_result["epochs_completed"]
-            self.show_message(
-                f"{stopped} {epochs} epoch{'' if epochs == 1 else 's'}: "
-                f"test accuracy {evaluation['test_accuracy']:.2%}"
-            )
+            self.notice = self._report(self._run_result, config)
         except Exception as error:  # noqa: BLE001 - shown to the learner, by design
-            self.show_message(f"Training failed: {error}", kind="error")
+            self.notice = (f"Training failed: {error}", "error")
         finally:
-            self.controls["train"].disabled = False
-            self.controls["stop"].disabled = True
-            self.draw()
+            self._fitting = False
+            self._apply_enabled()
+            # Not refresh(): the controls may hold an invalid value for the next run.
+            self.show({**self.result, **self._run_result})
+
+    @staticmethod
+    def _report(run, config):
+        accuracy = f"{run['test_accuracy']:.2%}"
+        if run["diverged"]:
+            advice = training.divergence_advice(
+                run["diverged"], learning_rate=config.learning_rate, l2=config.l2
+            )
+            return f"{advice} Their test accuracy: {accuracy}.", "error"
+        stopped = "stopped by you after" if run["stopped"] else "trained"
+        epochs = run["epochs_completed"]
+        return (
+            f"{stopped} {epochs} epoch{'' if epochs == 1 else 's'}: test accuracy {accuracy}",
+            "info",
+        )
 
     # --- drawing -------------------------------------------------------------------
-    def _build_figure(self):
+    def build_figure(self):
         figure = new_figure(9.0, 3.4)
         grid = figure.add_gridspec(2, 2 + GALLERY_SIZE // 2, width_ratios=[3, 0.4] + [1] * 6)
         self._cm_axes = figure.add_subplot(grid[:, 0])
@@ -244,26 +236,19 @@ class TrainingDashboard(Explorer):
         figure.text(0.62, 0.95, "misclassified test digits (true → predicted)", fontsize=9)
         return figure
 
-    def _show_evaluation(self, evaluation):
-        counts = evaluation["confusion_matrix"]
-        with self._draw_lock:
-            # Row-normalized colours (recall per class), so rare classes show too.
-            rows = np.maximum(counts.sum(axis=1, keepdims=True), 1)
-            self._cm_image.set_data(counts / rows)
-            self._cm_axes.set_title(
-                f"confusion matrix · test accuracy {evaluation['test_accuracy']:.2%}", fontsize=9
-            )
-            wrong = evaluation["misclassified"][:GALLERY_SIZE]
-            for k, (ax, image) in enumerate(self._gallery):
-                if k < len(wrong):
-                    index = wrong[k]
-                    image.set_data(self._x_test[index])
-                    label = f"{self._y_test[index]} → {evaluation['predictions'][index]}"
-                    ax.set_title(label, fontsize=8)
-                else:
-                    image.set_data(np.zeros((28, 28)))
-                    ax.set_title("", fontsize=8)
-
-    def draw(self):
-        with self._draw_lock:
-            super().draw()
+    def _show_evaluation(self, result):
+        # Row-normalized colours (recall per class), so rare classes show too.
+        self._cm_image.set_data(result["recall_matrix"])
+        self._cm_axes.set_title(
+            f"confusion matrix · test accuracy {result['test_accuracy']:.2%}", fontsize=9
+        )
+        wrong = result["misclassified"][:GALLERY_SIZE]
+        for k, (ax, image) in enumerate(self._gallery):
+            if k < len(wrong):
+                index = wrong[k]
+                image.set_data(self._x_test[index])
+                label = f"{self._y_test[index]} → {result['predictions'][index]}"
+                ax.set_title(label, fontsize=8)
+            else:
+                image.set_data(np.zeros((28, 28)))
+                ax.set_title("", fontsize=8)

@@ -66,10 +66,10 @@ def _train_then_stop(page, widget):
     epochs = widget.locator(".lmw-control-epochs .noUi-handle").first
     epochs.focus()
     page.keyboard.press("End")  # the most epochs, so that Stop comes while training
-    widget.locator(".lmw-control-train").click()
+    widget.locator(".lmw-button-train").click()
     assert wait_for_message(page, widget, "Training", 10), message_text(widget)
     page.wait_for_timeout(1500)
-    widget.locator(".lmw-control-stop").click()
+    widget.locator(".lmw-button-stop").click()
     assert wait_for_message(page, widget, "stopped by you after", 20), message_text(widget)
 
 
