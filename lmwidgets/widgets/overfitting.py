@@ -9,81 +9,83 @@ model can reach on new data.
 
 from lmwidgets.core import training
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Control
 
-import ipywidgets as widgets
 import numpy as np
 
 L2_CHOICES = (("0", 0.0), ("1e-5", 1e-5), ("1e-4", 1e-4), ("1e-3", 1e-3), ("1e-2", 1e-2))
+DEFAULTS = training.OVERFITTING_DEFAULTS
+SHOWN = ("x_train", "y_train", "x_val", "y_val", "grid", "prediction", "best_epoch")
 
 
 class OverfittingExplorer(Explorer):
-    """Sliders ``train_size``, ``dropout``, ``l2``, ``epochs``; each change retrains.
+    """Sliders ``train_size``, ``dropout``, ``l2``, ``epochs`` and a ``seed``; each change
+    retrains (``core.training.overfitting_run``).
 
     ``result``: final ``train_loss`` and ``val_loss`` (mean squared error), their
-    ``gap``, ``best_epoch`` (lowest validation loss), and the curves ``epochs``,
-    ``train_curve``, ``val_curve``.
+    ``gap``, ``best_epoch`` (lowest validation loss), the curves ``epochs_recorded``,
+    ``train_curve``, ``val_curve``, and the points and fitted curve drawn.
     """
 
-    def __init__(self, train_size=20, dropout=0.0, l2=0.0, epochs=300, seed=0):
-        self.seed = seed
-        slider = {"continuous_update": False, "style": {"description_width": "initial"}}
-        controls = {
-            "train_size": widgets.IntSlider(
-                value=train_size, min=5, max=300, step=5, description="training points", **slider
-            ),
-            "dropout": widgets.FloatSlider(
-                value=dropout, min=0, max=0.6, step=0.05, description="dropout", **slider
-            ),
-            "l2": widgets.SelectionSlider(options=L2_CHOICES, value=l2, description="L2", **slider),
-            "epochs": widgets.IntSlider(
-                value=epochs, min=20, max=600, step=20, description="epochs", **slider
-            ),
-        }
-        rows = [
-            widgets.HBox([controls["train_size"], controls["epochs"]]),
-            widgets.HBox([controls["dropout"], controls["l2"]]),
-        ]
-        super().__init__(controls, self._build_figure(), control_rows=rows)
+    CONTROLS = (
+        Control("train_size", "int", DEFAULTS["train_size"], low=5, high=300, step=5,
+                label="training points", continuous=False),
+        Control("epochs", "int", DEFAULTS["epochs"], low=20, high=600, step=20, continuous=False),
+        Control("seed", "int_text", DEFAULTS["seed"], low=0, high=2**31 - 1, role="data",
+                width="160px"),
+        Control("dropout", "float", DEFAULTS["dropout"], low=0, high=0.6, step=0.05, row=1,
+                continuous=False),
+        Control("l2", "buttons", DEFAULTS["l2"], options=L2_CHOICES, label="L2", row=1),
+    )  # fmt: skip
 
-    def update(self):
-        values = {name: control.value for name, control in self.controls.items()}
-        run = training.overfitting_run(seed=self.seed, **values)
-        self._train_points.set_data(run["x_train"], run["y_train"])
-        self._val_points.set_data(run["x_val"], run["y_val"])
-        self._fit_line.set_data(run["grid"], run["prediction"])
-        self._train_curve.set_data(run["epochs"], run["train_loss"])
-        self._val_curve.set_data(run["epochs"], run["val_loss"])
-        self._gap.set_verts([self._band(run["epochs"], run["train_loss"], run["val_loss"])])
-        self._best.set_xdata([run["best_epoch"]] * 2)
-        self._loss_axes.set_xlim(0, values["epochs"])
-        # Ignore the first epochs' large losses: the interesting part is near the noise floor.
-        top = max(np.percentile(run["val_loss"], 80) * 1.5, 3 * training.NOISE_STD**2)
-        self._loss_axes.set_ylim(0, top)
-        self._loss_axes.set_title(
-            f"train {run['train_loss'][-1]:.3f} · validation {run['val_loss'][-1]:.3f} · "
-            f"gap {run['gap']:.3f}",
-            fontsize=9,
-        )
-        self.result = {
-            **values,
+    def compute(self, changed):
+        s = self.settings
+        run = training.overfitting_run(**s)
+        if run["diverged"]:
+            epoch, loss = run["diverged"]["epoch"], run["diverged"]["loss"]
+            raise ValueError(
+                f"Training went wrong: the loss became {loss} by epoch {epoch}, so there is "
+                "no curve to draw. Try other settings or another seed."
+            )
+        return {
+            **s,
             "train_loss": float(run["train_loss"][-1]),
             "val_loss": float(run["val_loss"][-1]),
             "gap": float(run["gap"]),
-            "best_epoch": run["best_epoch"],
             "epochs_recorded": run["epochs"],
             "train_curve": run["train_loss"],
             "val_curve": run["val_loss"],
+            **{key: run[key] for key in SHOWN},
         }
+
+    def render(self, result):
+        self._train_points.set_data(result["x_train"], result["y_train"])
+        self._val_points.set_data(result["x_val"], result["y_val"])
+        self._fit_line.set_data(result["grid"], result["prediction"])
+        epochs, train, val = result["epochs_recorded"], result["train_curve"], result["val_curve"]
+        self._train_curve.set_data(epochs, train)
+        self._val_curve.set_data(epochs, val)
+        self._gap.set_verts([self._band(epochs, train, val)])
+        self._best.set_xdata([result["best_epoch"]] * 2)
+        self._loss_axes.set_xlim(0, result["epochs"])
+        # Ignore the first epochs' large losses: the interesting part is near the noise floor.
+        top = max(np.percentile(val, 80) * 1.5, 3 * training.NOISE_STD**2)
+        self._loss_axes.set_ylim(0, top)
+        self._loss_axes.set_title(
+            f"train {result['train_loss']:.3f} · validation {result['val_loss']:.3f} · "
+            f"gap {result['gap']:.3f}",
+            fontsize=9,
+        )
 
     @staticmethod
     def _band(x, low, high):
         return np.column_stack([np.r_[x, x[::-1]], np.r_[low, high[::-1]]])
 
-    def _build_figure(self):
+    def build_figure(self):
         figure = new_figure(9.0, 3.2)
         data_axes, self._loss_axes = figure.subplots(1, 2)
         grid = np.linspace(-1, 1, 200)
-        data_axes.plot(grid, np.sin(3 * grid), color="gray", lw=1, ls=":", label="sin(3x)")
+        data_axes.plot(grid, training.clean_sine(grid), color="gray", lw=1, ls=":", label="sin(3x)")
         (self._val_points,) = data_axes.plot([], [], ".", color="#ff7f0e", ms=2, alpha=0.4,
                                              label="validation")  # fmt: skip
         (self._train_points,) = data_axes.plot([], [], "o", color="#1f77b4", ms=4, label="train")
