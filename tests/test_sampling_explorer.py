@@ -102,10 +102,8 @@ def test_attention_of_the_chosen_head(lm, explorer):
 @pytest.mark.parametrize(
     "control, value, words",
     [
-        ("temperature", -1.0, "temperature"),
-        ("top_k", -2, "top_k"),
-        ("top_p", 0.0, "top_p"),
-        ("prompt", "", "empty"),
+        ("top_p", 0.0, "top_p must be None (off) or in (0, 1]"),
+        ("prompt", "", "prompt must be a text of 1 to 1000 characters"),
         ("prompt", "xyz", "not in the vocabulary"),
     ],
 )
@@ -119,3 +117,34 @@ def test_bad_input_shows_a_message_and_the_widget_keeps_working(explorer, contro
     explorer.controls["top_p"].value = 1.0
     explorer.controls["prompt"].value = "not"
     assert explorer.message.value == "" and explorer.result["prompt"] == "not"
+
+
+def test_out_of_range_settings_are_refused_or_clamped(lm, explorer):
+    with pytest.raises(ValueError, match=r"temperature must be a number from 0 to 10\. Received"):
+        lmwidgets.SamplingExplorer(*lm, temperature=-1.0)
+    with pytest.raises(ValueError, match="top_k must be an integer from 0 to 1000"):
+        lmwidgets.SamplingExplorer(*lm, top_k=-2)
+    with pytest.raises(ValueError, match="head must be one of 0, 1. Received: head=2"):
+        lmwidgets.SamplingExplorer(*lm, head=2)
+    explorer.controls["temperature"].value = -1.0  # the box clamps it, as for a learner
+    assert explorer.result["temperature"] == 0 and explorer.result["kept"] == 1
+
+
+def test_defaults_are_cores_and_length_is_a_control(lm):
+    explorer = lmwidgets.SamplingExplorer(*lm, prompt="to be", length=5)
+    defaults = ct.GENERATE_DEFAULTS
+    assert explorer.result["temperature"] == defaults["temperature"]
+    assert explorer.result["top_k"] is defaults["top_k"] is None
+    assert explorer.result["top_p"] is defaults["top_p"] is None
+    assert len(explorer.result["continuation"]) == 5
+    explorer.controls["length"].value = 9
+    assert len(explorer.result["continuation"]) == 9
+    assert explorer.result["candidates"] == lm[1].size - 1
+
+
+def test_the_default_prompt_fits_the_vocabulary(lm):
+    model, vocab = lm
+    assert ct.default_prompt(vocab) == "a"  # no capitals here: its first letter
+    assert ct.default_prompt(ct.CharVocab.from_text("ROMEO: hi")) == ct.DEFAULT_PROMPT
+    explorer = lmwidgets.SamplingExplorer(model, vocab, length=3)
+    assert explorer.result["prompt"] == "a" and explorer.last_error is None

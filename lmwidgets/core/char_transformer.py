@@ -9,6 +9,7 @@ causal mask keeps invisible to the prompt's own positions.
 """
 
 import dataclasses
+import inspect
 
 from lmwidgets.core import sampling
 
@@ -167,6 +168,39 @@ def prompt_attention(attention, vocab, text):
     return np.asarray(attention.predict_on_batch(batch))[0, :, :length, :length]
 
 
+DEFAULT_PROMPT = "ROMEO:"  # the shipped text is Shakespeare's
+
+
+def default_prompt(vocab):
+    """``DEFAULT_PROMPT`` where the vocabulary can spell it, else its first letter (or,
+    with no letter, its first character): a prompt that works with any vocabulary."""
+    if set(DEFAULT_PROMPT) <= set(vocab.chars):
+        return DEFAULT_PROMPT
+    return next((char for char in vocab.chars if char.isalpha()), vocab.chars[0])
+
+
+def next_character_choice(model, vocab, text, temperature=1.0, top_k=None, top_p=None):
+    """How the next character after ``text`` is drawn, before and after the sampling settings.
+
+    ``raw_probabilities``: the model's softmax (temperature 1, nothing cut);
+    ``probabilities``: after ``temperature``, ``top_k`` and ``top_p``
+    (``core.sampling.next_token_distribution``); padding gets 0 in both. ``kept``: how
+    many characters can still be drawn, of ``candidates`` (the vocabulary without
+    padding); ``entropy_before`` / ``entropy_after`` in nats.
+    """
+    logits = sampling.mask_tokens(next_token_logits(model, vocab, text), [PAD_ID])
+    raw = sampling.next_token_distribution(logits)
+    after = sampling.next_token_distribution(logits, temperature, top_k, top_p)
+    return {
+        "raw_probabilities": raw,
+        "probabilities": after,
+        "kept": int(np.count_nonzero(after)),
+        "candidates": vocab.size - 1,
+        "entropy_before": sampling.entropy(raw),
+        "entropy_after": sampling.entropy(after),
+    }
+
+
 def generate(model, vocab, prompt, length=80, temperature=1.0, top_k=None, top_p=None, seed=0):
     """Continue ``prompt`` by ``length`` characters drawn from ``next_token_distribution``.
 
@@ -177,8 +211,15 @@ def generate(model, vocab, prompt, length=80, temperature=1.0, top_k=None, top_p
     rng = np.random.default_rng(seed)
     text = prompt
     for _ in range(length):
-        logits = next_token_logits(model, vocab, text)
-        logits[PAD_ID] = -1e9
+        logits = sampling.mask_tokens(next_token_logits(model, vocab, text), [PAD_ID])
         probabilities = sampling.next_token_distribution(logits, temperature, top_k, top_p)
         text += vocab.decode([sampling.sample(probabilities, rng)])
     return text[len(prompt) :]
+
+
+# What generation runs with unless told otherwise (what the sampling widget starts at).
+GENERATE_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(generate).parameters.items()
+    if parameter.default is not inspect.Parameter.empty
+}

@@ -1,15 +1,20 @@
 """Type a prompt, turn temperature, top-k and top-p; see the next-character distribution
 before and after, a sampled continuation, and where one attention head looks."""
 
+import dataclasses
 import html
 
-from lmwidgets.core import char_transformer, sampling
+from lmwidgets.core import char_transformer
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
 import numpy as np
 
 SHOWN_TOKENS = 12
+DEFAULTS = char_transformer.GENERATE_DEFAULTS
+# top-k and top-p are off (None in core) at a control value of 0 and 1.
+OFF = {"top_k": 0, "top_p": 1.0}
 
 
 def _label(char):
@@ -20,83 +25,80 @@ class SamplingExplorer(Explorer):
     """``SamplingExplorer(model, vocab)`` for a model from ``core.char_transformer``.
 
     Controls: ``prompt``, ``temperature`` (0 = greedy), ``top_k`` (0 = off),
-    ``top_p`` (1 = off), ``head`` (the attention head drawn) and ``seed`` (of the
-    sampled continuation). ``result`` holds ``prompt``, ``raw_probabilities`` (the
-    model's softmax), ``probabilities`` (after the controls), ``kept`` (how many
+    ``top_p`` (1 = off), ``head`` (the attention head drawn), ``length`` and ``seed``
+    of the sampled continuation. ``result`` holds ``prompt``, ``raw_probabilities``
+    (the model's softmax), ``probabilities`` (after the controls), ``kept`` (how many
     characters can still be drawn), ``entropy_before``/``entropy_after`` (nats),
-    ``continuation`` and ``attention`` (the head's weights over the prompt).
+    ``continuation`` and ``attention`` (the head's weights over the prompt), from
+    ``core.char_transformer.next_character_choice``, ``generate`` and ``prompt_attention``.
     """
 
-    def __init__(self, model, vocab, prompt="ROMEO:", length=80, seed=0):
+    # The default prompt fits the vocabulary and ``head``'s options the model (``declare``).
+    CONTROLS = (
+        Control("prompt", "text", char_transformer.DEFAULT_PROMPT, low=1, high=1000,
+                continuous=False),
+        Control("head", "choice", 0, options=(0,), width="140px"),
+        Control("length", "int_text", DEFAULTS["length"], low=0, high=1000, width="150px"),
+        Control("seed", "int_text", DEFAULTS["seed"], low=0, high=2**31 - 1, role="data",
+                width="170px"),
+        Control("temperature", "float_text", DEFAULTS["temperature"], low=0, high=10, step=0.1,
+                width="170px", row=1),
+        Control("top_k", "int_text", DEFAULTS["top_k"] or OFF["top_k"], low=0, high=1000,
+                label="top-k (0 off)", width="150px", row=1),
+        Control("top_p", "float_text", DEFAULTS["top_p"] or OFF["top_p"], low=0, high=1,
+                step=0.05, label="top-p (1 off)", width="150px", row=1),
+    )  # fmt: skip
+
+    def __init__(self, model, vocab, **settings):
         self._model = model
         self._vocab = vocab
         self._attention = char_transformer.attention_model(model)
-        self._length = int(length)
-        heads = list(range(self._attention.output_shape[1]))
-        text_style = {"description_width": "initial"}
-        controls = {
-            "prompt": widgets.Text(value=prompt, description="prompt", continuous_update=False),
-            "temperature": widgets.FloatText(value=1.0, step=0.1, description="temperature",
-                                             style=text_style, layout={"width": "170px"}),
-            "top_k": widgets.IntText(value=0, description="top-k (0 off)", style=text_style,
-                                     layout={"width": "150px"}),
-            "top_p": widgets.FloatText(value=1.0, step=0.05, description="top-p",
-                                       style=text_style, layout={"width": "130px"}),
-            "head": widgets.Dropdown(options=heads, value=0, description="head",
-                                     layout={"width": "140px"}),
-            "seed": widgets.IntText(value=seed, description="seed", layout={"width": "150px"}),
-        }  # fmt: skip
-        rows = [
-            widgets.HBox([controls["prompt"], controls["head"], controls["seed"]]),
-            widgets.HBox([controls[name] for name in ("temperature", "top_k", "top_p")]),
-        ]
         self.continuation = widgets.HTML()
-        super().__init__(controls, self._build_figure(), control_rows=rows,
-                         footer=[self.continuation])  # fmt: skip
+        super().__init__(**settings)
 
-    def _settings(self):
-        top_k = self.controls["top_k"].value
-        top_p = self.controls["top_p"].value
+    def declare(self):
+        fitted = {
+            "prompt": {"default": char_transformer.default_prompt(self._vocab)},
+            "head": {"options": tuple(range(self._attention.output_shape[1]))},
+        }
+        return tuple(
+            dataclasses.replace(spec, **fitted.get(spec.name, {})) for spec in self.CONTROLS
+        )
+
+    def footer(self):
+        return [self.continuation]
+
+    def compute(self, changed):
+        s = self.settings
+        prompt, head = s["prompt"], s["head"]
+        chosen = {name: None if s[name] == OFF.get(name) else s[name] for name in OFF}
+        chosen["temperature"] = s["temperature"]
+        choice = char_transformer.next_character_choice(self._model, self._vocab, prompt, **chosen)
+        continuation = char_transformer.generate(
+            self._model, self._vocab, prompt, s["length"], seed=s["seed"], **chosen
+        )
+        weights = char_transformer.prompt_attention(self._attention, self._vocab, prompt)[head]
         return {
-            "temperature": self.controls["temperature"].value,
-            "top_k": None if top_k == 0 else top_k,
-            "top_p": None if top_p == 1 else top_p,
+            "prompt": prompt,
+            **chosen,
+            **choice,
+            "continuation": continuation,
+            "head": head,
+            "attention": weights,
+            "length": s["length"],
+            "seed": s["seed"],
         }
 
-    def update(self):
-        prompt = self.controls["prompt"].value
-        settings = self._settings()
-        logits = char_transformer.next_token_logits(self._model, self._vocab, prompt)
-        logits[char_transformer.PAD_ID] = -1e9  # padding is never a next character
-        raw = sampling.next_token_distribution(logits)
-        after = sampling.next_token_distribution(logits, **settings)
-        continuation = char_transformer.generate(
-            self._model, self._vocab, prompt, self._length, seed=self.controls["seed"].value,
-            **settings,
-        )  # fmt: skip
-        head = self.controls["head"].value
-        weights = char_transformer.prompt_attention(self._attention, self._vocab, prompt)[head]
-        window = prompt[-len(weights) :]
-        self._draw(raw, after, weights, window, head)
+    def render(self, result):
+        self._draw(result)
+        prompt, continuation = result["prompt"], result["continuation"]
         self.continuation.value = (
             '<pre style="margin:0;white-space:pre-wrap"><b>'
             f"{html.escape(prompt)}</b>{html.escape(continuation)}</pre>"
         )
-        self.result = {
-            "prompt": prompt,
-            **settings,
-            "raw_probabilities": raw,
-            "probabilities": after,
-            "kept": int(np.count_nonzero(after)),
-            "entropy_before": sampling.entropy(raw),
-            "entropy_after": sampling.entropy(after),
-            "continuation": continuation,
-            "head": head,
-            "attention": weights,
-        }
 
     # --- drawing -------------------------------------------------------------------
-    def _build_figure(self):
+    def build_figure(self):
         figure = new_figure(10.0, 3.4)
         self._bar_axes, self._attention_axes = figure.subplots(
             1, 2, gridspec_kw={"width_ratios": [1.4, 1]}
@@ -120,7 +122,8 @@ class SamplingExplorer(Explorer):
         figure.subplots_adjust(left=0.07, right=0.98, bottom=0.18, top=0.88, wspace=0.25)
         return figure
 
-    def _draw(self, raw, after, weights, window, head):
+    def _draw(self, result):
+        raw, after = result["raw_probabilities"], result["probabilities"]
         shown = np.argsort(-raw, kind="stable")[:SHOWN_TOKENS]
         for bar, p in zip(self._before_bars.patches, raw[shown], strict=True):
             bar.set_height(p)
@@ -129,10 +132,12 @@ class SamplingExplorer(Explorer):
         labels = [_label(self._vocab.decode([i])) for i in shown]
         self._bar_axes.set_xticklabels(labels)
         self._bar_axes.set_title(
-            f"next character: {np.count_nonzero(after)} of {len(raw) - 1} can be drawn",
+            f"next character: {result['kept']} of {result['candidates']} can be drawn",
             fontsize=9,
         )
-        n = len(window)
+        weights, head = result["attention"], result["head"]
+        n = len(weights)
+        window = result["prompt"][-n:]
         self._attention_art.set_data(weights)
         self._attention_art.set_extent((-0.5, n - 0.5, n - 0.5, -0.5))
         self._attention_axes.set(xlim=(-0.5, n - 0.5), ylim=(n - 0.5, -0.5))
