@@ -179,8 +179,6 @@ def test_defaults_and_losses_per_problem():
     assert session.network["loss"] == "mse"
     with pytest.raises(ValueError, match="Valid regression losses: mse, mae"):
         session.make_network(layers=(2,), loss="cross_entropy")
-    options = playground_session.activation_options()
-    assert options[:4] == playground_session.ACTIVATIONS_FIRST and "gelu" in options
 
 
 def test_nothing_to_train_says_what_to_call_first():

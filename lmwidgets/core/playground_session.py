@@ -48,16 +48,6 @@ LOSSES_FOR = {"classification": network.LOSSES, "regression": ("mse", "mae")}
 GRID_RESOLUTION = 70  # grid points a side of every heatmap
 KEPT_NETWORKS = 8  # compiled networks kept for when the learner comes back to one
 OWN_DATA = "own data"  # the dataset's name when the points are the learner's
-ACTIVATIONS_FIRST = ("tanh", "relu", "sigmoid", "linear")
-
-
-def activation_options():
-    """Every activation a hidden layer may use, the Playground's four first."""
-    from lmwidgets.core.activations import names
-
-    available = names()
-    first = tuple(name for name in ACTIVATIONS_FIRST if name in available)
-    return first + tuple(name for name in available if name not in first)
 
 
 def check_own_data(data):

@@ -22,7 +22,6 @@ import time
 from lmwidgets.core import playground_data
 from lmwidgets.core import playground_model as network
 from lmwidgets.core.playground_session import (
-    ACTIVATIONS_FIRST,
     DEFAULT_DATASET,
     DEFAULT_LOSS,
     DEFAULTS,
@@ -31,7 +30,6 @@ from lmwidgets.core.playground_session import (
     N_POINTS,
     OWN_DATA,
     PlaygroundSession,
-    activation_options,
 )
 from lmwidgets.widgets._base import Explorer, describe, new_figure
 from lmwidgets.widgets._controls import Action, Control
@@ -110,8 +108,8 @@ class Playground(Explorer):
         ),
         # Every Keras activation in an instance (declare); the Playground's four here.
         Control(
-            "activation", "choice", DEFAULTS["activation"], options=ACTIVATIONS_FIRST,
-            role="model", width="200px",
+            "activation", "choice", DEFAULTS["activation"],
+            options=network.FAMILIAR_ACTIVATIONS, role="model", width="200px",
         ),
         Control(
             "optimizer", "choice", DEFAULTS["optimizer"], options=tuple(network.OPTIMIZERS),
@@ -134,8 +132,8 @@ class Playground(Explorer):
                 role="model"),
         Control(
             "layer_activations", "per_layer",
-            (DEFAULTS["activation"],) * len(DEFAULTS["layers"]), options=ACTIVATIONS_FIRST,
-            role="model",
+            (DEFAULTS["activation"],) * len(DEFAULTS["layers"]),
+            options=network.FAMILIAR_ACTIVATIONS, role="model",
         ),
     )  # fmt: skip
     ACTIONS = (
@@ -207,7 +205,7 @@ class Playground(Explorer):
 
     def declare(self):
         specs = {spec.name: spec for spec in self.CONTROLS}
-        activations = activation_options()
+        activations = tuple(network.activation_names())
         for name in ("activation", "layer_activations"):
             specs[name] = dataclasses.replace(specs[name], options=activations)
         if self.session.own is not None:  # the data decides the problem and the classes
