@@ -20,6 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 # Cached backgrounds per explorer: a few axes layouts to go back and forth between.
@@ -365,7 +366,16 @@ class Explorer(widgets.VBox):
             if not own or not axes.get_visible():
                 continue
             lowest = min(a.get_zorder() for a in own)
-            above = [a for a in children if a.get_zorder() > lowest and a.get_visible()]
+            # Not the axes' background (a full draw paints it first, whatever its zorder) nor
+            # text (drawn twice over the cached picture, it would look bold).
+            above = [
+                a
+                for a in children
+                if a.get_zorder() > lowest
+                and a.get_visible()
+                and a is not axes.patch
+                and not isinstance(a, Text)
+            ]
             order = {id(a): i for i, a in enumerate(children)}
             chosen = {id(a): a for a in [*own, *above]}.values()
             painted += sorted(chosen, key=lambda a: (a.get_zorder(), order[id(a)]))
