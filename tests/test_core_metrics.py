@@ -196,3 +196,9 @@ def test_average_precision_with_only_positives_is_one():
 def test_area_under_curve_refuses_points_that_are_not_a_curve(x, y, message):
     with pytest.raises(ValueError, match=message):
         metrics.area_under_curve(x, y)
+
+
+def test_default_threshold_is_one_half():
+    y, scores = [0, 1, 1], [0.2, 0.5, 0.9]
+    assert metrics.DEFAULT_THRESHOLD == 0.5
+    assert metrics.threshold_metrics(y, scores) == metrics.threshold_metrics(y, scores, 0.5)

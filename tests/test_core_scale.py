@@ -338,3 +338,21 @@ def test_inference_memory_is_bf16_weights_plus_kv_cache_by_hand():
     assert fp32["total"] == 2 * memory["total"]
     with pytest.raises(ValueError, match="batch"):
         scale.inference_memory("gpt2-small", batch=0)
+
+
+def test_tokens_per_param_and_device_hours_by_hand():
+    # Llama 2 7B: 2T tokens for 6.74B parameters, about 297 per parameter.
+    assert scale.tokens_per_param(2e12, 6_738_415_616) == pytest.approx(296.80, abs=0.01)
+    # 7.5 days on 1024 devices: 184,320 device-hours (Touvron et al. 2023, Table 2).
+    assert scale.device_hours(7.5, 1024) == 184_320
+    with pytest.raises(ValueError, match="n_params"):
+        scale.tokens_per_param(1e9, 0)
+    with pytest.raises(ValueError, match="n_devices"):
+        scale.device_hours(1.0, 0)
+
+
+def test_exponential_growth_draws_the_fitted_line():
+    years = [2000, 2001.5, 2004, 2010]
+    values = [3 * 2 ** ((y - 2000) / 2) for y in years]
+    fit = fit_exponential_growth(years, values)
+    assert scale.exponential_growth(years, fit) == pytest.approx(values)

@@ -81,15 +81,34 @@ def test_no_positive_predictions_is_zero_with_a_note(binary):
     assert explorer.note.value == ""
 
 
-def test_threshold_outside_unit_interval_is_a_message(binary):
+def test_threshold_outside_unit_interval_is_refused_or_clamped(binary):
     y, scores = binary
+    with pytest.raises(ValueError, match=r"threshold must be a number from 0 to 1\. Received"):
+        lmwidgets.MetricsExplorer(y, scores, threshold=1.5)
     explorer = lmwidgets.MetricsExplorer(y, scores)
-    before = explorer.result
-    explorer.controls["threshold"].value = 1.5
-    assert "threshold must be in [0, 1]" in explorer.message.value
-    assert explorer.result is before
+    explorer.controls["threshold"].value = 1.5  # the box clamps, as a learner's typing is
+    assert explorer.message.value == "" and explorer.result["threshold"] == 1.0
     explorer.controls["threshold"].value = 0.3
     assert explorer.message.value == "" and explorer.result["threshold"] == 0.3
+
+
+def test_positive_class_options_follow_the_data(binary):
+    y, scores = binary
+    explorer = lmwidgets.MetricsExplorer(y, scores)
+    assert explorer.controls["positive_class"].options == (1,)
+    assert explorer.controls["positive_class"].disabled  # binary: nothing to pick
+    with pytest.raises(ValueError, match="positive_class must be one of 1. Received"):
+        lmwidgets.MetricsExplorer(y, scores, positive_class=0)
+    probabilities = np.column_stack([1 - scores, scores])
+    two = lmwidgets.MetricsExplorer(y, probabilities, positive_class=1)
+    assert not two.controls["positive_class"].disabled
+    assert {k: two.result[k] for k in ("tp", "fp", "tn", "fn")} == {
+        k: explorer.result[k] for k in ("tp", "fp", "tn", "fn")
+    }
+    with pytest.raises(ValueError, match="positive_class must be one of 0, 1. Received"):
+        lmwidgets.MetricsExplorer(y, probabilities, positive_class=2)
+    again = lmwidgets.from_state(two.state, y_true=y, scores=probabilities)
+    assert again.state == two.state and again.result["positive_class"] == 1
 
 
 def test_empty_data_is_a_message():

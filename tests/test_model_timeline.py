@@ -1,6 +1,7 @@
 """ModelTimeline through its controls and result, against the shipped, sourced CSV."""
 
 import lmwidgets
+from lmwidgets.core import scale
 from lmwidgets.datasets import model_timeline
 
 import numpy as np
@@ -78,7 +79,33 @@ def test_too_few_points_to_fit_is_a_message(timeline):
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(ValueError, match="parameters, training compute"):
+    with pytest.raises(
+        ValueError, match="quantity must be one of .parameters., .training compute."
+    ):
         lmwidgets.ModelTimeline(quantity="cost")
     with pytest.raises(ValueError, match="GPT-3"):
         lmwidgets.ModelTimeline(model="GPT-7")
+
+
+def test_a_model_without_the_quantity_is_not_marked(timeline):
+    timeline.controls["quantity"].value = "training compute"
+    timeline.controls["model"].value = "LeNet-5"  # no published training compute
+    assert timeline.result["selected"]["model"] == "LeNet-5"
+    assert len(timeline.selected_point.get_xdata()) == 0
+    assert timeline.message.value == ""
+
+
+def test_keywords_in_any_order_and_state_round_trip():
+    first = lmwidgets.ModelTimeline(
+        model="Llama 2 70B", fit_since=2019, quantity="training compute"
+    )
+    second = lmwidgets.ModelTimeline(
+        quantity="training compute", fit_since=2019, model="Llama 2 70B"
+    )
+    assert first.state == second.state
+    again = lmwidgets.from_state(first.state)
+    assert again.result["growth"] == first.result["growth"]
+    np.testing.assert_array_equal(
+        first.result["fit_line"]["values"],
+        scale.exponential_growth(first.result["fit_line"]["years"], first.result["growth"]),
+    )

@@ -1,5 +1,7 @@
 """ScaleCalculator through its controls and result, checked against core.scale and papers."""
 
+import dataclasses
+
 import lmwidgets
 from lmwidgets.core import scale
 
@@ -97,3 +99,38 @@ def test_bad_constructor_argument_names_the_choices():
         lmwidgets.ScaleCalculator(preset="gpt-5")
     with pytest.raises(ValueError, match="H100 SXM"):
         lmwidgets.ScaleCalculator(hardware="abacus")
+
+
+def test_a_size_given_with_a_preset_wins_whatever_the_keyword_order():
+    first = lmwidgets.ScaleCalculator(d_model=1536, preset="gpt2-small", tokens=1e10)
+    second = lmwidgets.ScaleCalculator(tokens=1e10, preset="gpt2-small", d_model=1536)
+    assert first.state == second.state
+    r = first.result
+    assert r["config"]["d_model"] == 1536 and r["config"]["n_layers"] == 12  # the rest: preset's
+    assert r["tokens"] == 1e10 and not r["matches_preset"]
+    shape = dataclasses.replace(scale.PRESETS["gpt2-small"].config, d_model=1536)
+    assert r["params"] == scale.count_params(shape)
+    assert second.result["params"] == r["params"]
+
+
+def test_a_preset_fills_its_shape_in_one_refresh(calculator, monkeypatch):
+    seen = []
+    compute = type(calculator).compute
+    monkeypatch.setattr(
+        type(calculator),
+        "compute",
+        lambda self, changed: seen.append(changed) or compute(self, changed),
+    )
+    calculator.controls["preset"].value = "gpt3-175b"
+    assert len(seen) == 1 and {"preset", "n_layers", "n_kv_heads", "tokens"} <= seen[0]
+    assert calculator.result["params"] == scale.count_params("gpt3-175b")
+    assert calculator.result["matches_preset"]
+    assert calculator.result["tokens"] == 300e9
+
+
+def test_numbers_shown_come_from_core(calculator):
+    r = calculator.result
+    assert r["chinchilla_tokens"] == scale.chinchilla_tokens(r["params"])
+    assert r["tokens_per_param"] == scale.tokens_per_param(r["tokens"], r["params"])
+    assert r["device_hours"] == scale.device_hours(r["days"], r["n_devices"])
+    assert r["inference_memory"] == scale.inference_memory("llama-2-7b", 1)

@@ -49,13 +49,26 @@ def test_adding_a_width_extends_the_family(lab):
 
 def test_one_width_is_a_message_not_an_exception(lab):
     before = lab.result
-    lab.controls["widths"].value = (16,)
-    assert "at least 2 widths" in lab.message.value
-    assert lab.result is before
+    lab.controls["widths"].value = (16,)  # a learner deselects all but one
+    assert "widths must be a list of at least 2 of 8, 16" in lab.message.value
+    assert lab.result is before and lab.last_error is not None
     lab.controls["widths"].value = (8, 32)
     assert lab.message.value == ""
 
 
+def test_one_width_is_refused_with_what_a_power_law_needs():
+    with pytest.raises(ValueError, match=r"widths must be a list of at least 2 of 8, 16.*\(16,\)"):
+        lmwidgets.ScalingLawLab(widths=(16,))
+
+
 def test_bad_width_is_rejected_early():
-    with pytest.raises(ValueError, match="expected some of 8, 16"):
+    with pytest.raises(ValueError, match="widths must be a list of at least 2 of 8, 16"):
         lmwidgets.ScalingLawLab(widths=(8, 7))
+
+
+def test_kaplan_line_comes_from_core(lab):
+    r = lab.result
+    grid = r["kaplan_line"]["n"]
+    expected = scaling_law.kaplan_line(r["n_non_embedding"], r["val_loss"], grid)
+    np.testing.assert_array_equal(r["kaplan_line"]["loss"], expected)
+    np.testing.assert_array_equal(lab.kaplan_line.get_ydata(), expected)

@@ -9,6 +9,9 @@ from numbers import Real
 
 import numpy as np
 
+# The threshold a classifier's probability is usually cut at (scores >= it are positive).
+DEFAULT_THRESHOLD = 0.5
+
 
 def _binary_inputs(y_true, scores):
     y_true = np.asarray(y_true)
@@ -47,7 +50,7 @@ def _ratio(numerator, denominator):
     return float(numerator / denominator) if denominator else 0.0
 
 
-def threshold_metrics(y_true, scores, threshold=0.5):
+def threshold_metrics(y_true, scores, threshold=DEFAULT_THRESHOLD):
     """Confusion counts and the ratios built from them at one threshold.
 
     Returns a dict with tp, fp, tn, fn (ints), accuracy, precision, recall, f1
@@ -83,7 +86,7 @@ def threshold_metrics(y_true, scores, threshold=0.5):
     }
 
 
-def rates_at_threshold(y_true, scores, threshold=0.5):
+def rates_at_threshold(y_true, scores, threshold=DEFAULT_THRESHOLD):
     """The four rates of the confusion matrix at one threshold, and the class sizes.
 
     Returns a dict: ``true_positive_rate`` (recall, TP / P), ``false_positive_rate``

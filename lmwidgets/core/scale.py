@@ -299,6 +299,13 @@ def preset_training_tokens(preset):
     return chinchilla_tokens(record.published_params)
 
 
+def tokens_per_param(n_tokens, n_params):
+    """Training tokens per parameter, D / N (Chinchilla-optimal: about 20)."""
+    _check_positive("n_tokens", n_tokens)
+    _check_positive("n_params", n_params)
+    return float(n_tokens / n_params)
+
+
 def chinchilla_loss(n_params, n_tokens):
     """Hoffmann et al.'s fitted loss (nats per token on MassiveText) for N params, D tokens.
 
@@ -435,6 +442,13 @@ def training_days(flops, n_devices, peak_flops_per_device, mfu):
     return seconds / 86400.0
 
 
+def device_hours(days, n_devices):
+    """Accelerator-hours of a run: wall-clock days * 24 * devices (how papers report cost)."""
+    _check_positive("days", days)
+    _check_positive_int("n_devices", n_devices)
+    return float(days * 24 * n_devices)
+
+
 def fit_exponential_growth(years, values):
     """Least-squares fit of log10(value) = slope * year + intercept.
 
@@ -458,3 +472,10 @@ def fit_exponential_growth(years, values):
         "factor_per_year": float(10**slope),
         "doubling_months": float(doubling_months),
     }
+
+
+def exponential_growth(years, growth):
+    """The fitted values 10 ** (slope * year + intercept) at ``years``, for a ``growth``
+    returned by ``fit_exponential_growth``."""
+    years = np.asarray(years, dtype=float)
+    return 10 ** (growth["slope"] * years + growth["intercept"])

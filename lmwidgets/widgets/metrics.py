@@ -4,10 +4,12 @@ Binary scores (one probability per example) or class probabilities (one column
 per class): the latter reduce to one class against the rest, chosen with a picker.
 """
 
+import dataclasses
 import html
 
 from lmwidgets.core import metrics
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
 import numpy as np
@@ -20,87 +22,91 @@ class MetricsExplorer(Explorer):
 
     ``scores`` is a 1-D array of probabilities of the positive class (``y_true`` holds
     0 and 1) or a 2-D array of class probabilities (``y_true`` holds class indices;
-    ``controls["positive_class"]`` picks the class scored one-vs-rest). A score at or
-    above ``controls["threshold"]`` is predicted positive. ``result`` holds the
-    counts, accuracy, precision, recall, F1, ROC AUC and average precision.
+    ``controls["positive_class"]`` picks the class scored one-vs-rest, one of
+    0..classes-1, the first by default). A score at or above ``controls["threshold"]``
+    is predicted positive. ``result`` holds the counts, accuracy, precision, recall,
+    F1, ROC AUC and average precision.
     """
 
-    def __init__(self, y_true, scores, threshold=0.5, positive_class=None):
+    # Binary scores have one positive class, 1; class probabilities one per column.
+    CONTROLS = (
+        Control("threshold", "float_text", metrics.DEFAULT_THRESHOLD, low=0, high=1, step=0.05,
+                width="180px"),
+        Control("positive_class", "choice", 1, options=(1,), label="positive class"),
+    )  # fmt: skip
+
+    def __init__(self, y_true, scores, **settings):
         self._y_true = np.asarray(y_true)
         self._scores = np.asarray(scores, dtype="float64")
         self._curve_cache = {}
-        multiclass = self._scores.ndim == 2
-        classes = list(range(self._scores.shape[1])) if multiclass else [1]
-        if positive_class not in classes:
-            positive_class = classes[0]
-        controls = {
-            "threshold": widgets.FloatText(
-                value=threshold, step=0.05, description="threshold", layout={"width": "180px"}
-            ),
-            "positive_class": widgets.Dropdown(
-                options=classes,
-                value=positive_class,
-                description="positive class",
-                disabled=not multiclass,
-                style={"description_width": "initial"},
-            ),
-        }
         self.readout = widgets.HTML()
         self.note = widgets.HTML()
-        super().__init__(controls, self._build_figure(), footer=[self.readout, self.note])
+        super().__init__(**settings)
 
-    def _binary(self):
-        if self._scores.ndim == 2:
-            return metrics.one_vs_rest(
-                self._y_true, self._scores, self.controls["positive_class"].value
-            )
+    @property
+    def multiclass(self):
+        return self._scores.ndim == 2
+
+    def declare(self):
+        threshold, positive_class = self.CONTROLS
+        if not self.multiclass:
+            return self.CONTROLS
+        classes = tuple(range(self._scores.shape[1]))
+        return (threshold, dataclasses.replace(positive_class, options=classes, default=0))
+
+    def enabled(self, name):
+        return name != "positive_class" or self.multiclass
+
+    def footer(self):
+        return [self.readout, self.note]
+
+    def _binary(self, positive_class):
+        if self.multiclass:
+            return metrics.one_vs_rest(self._y_true, self._scores, positive_class)
         return self._y_true, self._scores
 
-    def _curves(self, labels, scores):
-        key = self.controls["positive_class"].value
-        if key not in self._curve_cache:
+    def _curves(self, positive_class):
+        if positive_class not in self._curve_cache:
+            labels, scores = self._binary(positive_class)
             fpr, tpr, _ = metrics.roc_curve(labels, scores)
             precision, recall, _ = metrics.precision_recall_curve(labels, scores)
-            self._curve_cache[key] = {
-                "fpr": fpr,
-                "tpr": tpr,
-                "precision": precision,
-                "recall": recall,
+            self._curve_cache[positive_class] = {
+                "roc_curve": {"fpr": fpr, "tpr": tpr},
+                "pr_curve": {"precision": precision, "recall": recall},
                 "roc_auc": metrics.roc_auc(labels, scores),
                 "average_precision": metrics.average_precision(labels, scores),
             }
-        return self._curve_cache[key]
+        return self._curve_cache[positive_class]
 
-    def update(self):
-        labels, scores = self._binary()
-        threshold = self.controls["threshold"].value
-        counts = metrics.threshold_metrics(labels, scores, threshold)
-        curves = self._curves(labels, scores)
-        self._draw_counts(counts)
-        self._roc_line.set_data(curves["fpr"], curves["tpr"])
-        self._pr_line.set_data(curves["recall"], curves["precision"])
-        positives, negatives = counts["tp"] + counts["fn"], counts["fp"] + counts["tn"]
-        fpr = counts["fp"] / negatives if negatives else 0.0
-        self._roc_point.set_data([fpr], [counts["recall"]])
-        self._pr_point.set_data([counts["recall"]], [counts["precision"]])
-        self._roc_axes.set_title(f"ROC · AUC {curves['roc_auc']:.3f}", fontsize=9)
-        self._pr_axes.set_title(
-            f"precision-recall · AP {curves['average_precision']:.3f}", fontsize=9
-        )
-        self.result = {
-            "threshold": float(threshold),
-            "positive_class": self.controls["positive_class"].value,
+    def compute(self, changed):
+        s = self.settings
+        labels, scores = self._binary(s["positive_class"])
+        counts = metrics.threshold_metrics(labels, scores, s["threshold"])
+        rates = metrics.rates_at_threshold(labels, scores, s["threshold"])
+        return {
+            "threshold": s["threshold"],
+            "positive_class": s["positive_class"],
             **counts,
-            "false_positive_rate": float(fpr),
-            "positives": int(positives),
-            "roc_auc": curves["roc_auc"],
-            "average_precision": curves["average_precision"],
+            "false_positive_rate": rates["false_positive_rate"],
+            "positives": rates["positives"],
+            **self._curves(s["positive_class"]),
         }
+
+    def render(self, result):
+        self._draw_counts(result)
+        self._roc_line.set_data(result["roc_curve"]["fpr"], result["roc_curve"]["tpr"])
+        self._pr_line.set_data(result["pr_curve"]["recall"], result["pr_curve"]["precision"])
+        self._roc_point.set_data([result["false_positive_rate"]], [result["recall"]])
+        self._pr_point.set_data([result["recall"]], [result["precision"]])
+        self._roc_axes.set_title(f"ROC · AUC {result['roc_auc']:.3f}", fontsize=9)
+        self._pr_axes.set_title(
+            f"precision-recall · AP {result['average_precision']:.3f}", fontsize=9
+        )
         self.readout.value = " · ".join(
-            f"{name} <b>{counts[name]:.3f}</b>"
+            f"{name} <b>{result[name]:.3f}</b>"
             for name in ("accuracy", "precision", "recall", "f1")
         )
-        self.note.value = self._undefined_note(counts["undefined"])
+        self.note.value = self._undefined_note(result["undefined"])
 
     @staticmethod
     def _undefined_note(undefined):
@@ -113,7 +119,7 @@ class MetricsExplorer(Explorer):
         return f'<span style="color:#8a5300">{html.escape(text)}</span>'
 
     # --- drawing -------------------------------------------------------------------
-    def _build_figure(self):
+    def build_figure(self):
         figure = new_figure(9.0, 3.0)
         cm_axes, self._pr_axes, self._roc_axes = figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [0.8, 1, 1]}

@@ -3,26 +3,26 @@
 import dataclasses
 import html
 
-from lmwidgets.core.scale import (
-    HARDWARE,
-    PRESETS,
-    ZERO_STAGES,
-    chinchilla_optimal,
-    kv_cache_bytes,
-    param_breakdown,
-    training_days,
-    training_flops,
-    training_memory_breakdown,
-)
+from lmwidgets.core import scale
+from lmwidgets.core.scale import HARDWARE, PRESETS, ZERO_STAGES
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
 import numpy as np
 
 GB = 1e9
-BYTES_INFERENCE = 2  # bf16 weights and KV cache
-_SIZE_FIELDS = ("n_layers", "d_model", "n_heads", "n_kv_heads", "d_ff", "vocab_size")
+DEFAULT_PRESET = "llama-2-7b"
+# The fields of a TransformerConfig a learner edits, and the row of the widget each is on.
+_SIZE_FIELDS = {
+    "n_layers": 1, "d_model": 1, "n_heads": 1, "n_kv_heads": 2, "d_ff": 2, "vocab_size": 2,
+    "seq_len": 1,
+}  # fmt: skip
 _MEMORY_PARTS = ("weights", "gradients", "optimizer_states")
+_PARAM_PARTS = {
+    "embeddings": "embeddings", "attention": "attention", "mlp": "MLP", "output_head": "output",
+    "norms": "norms",
+}  # fmt: skip
 _COLORS = {
     "weights": "#4c72b0",
     "gradients": "#dd8452",
@@ -38,6 +38,14 @@ def _count(value):
     return f"{value:.3g}"
 
 
+def _size(name, value):
+    label = "context" if name == "seq_len" else None
+    return Control(
+        name, "int_text", value, low=1, high=10**7, role="model", row=_SIZE_FIELDS[name],
+        label=label, width="150px",
+    )  # fmt: skip
+
+
 class ScaleCalculator(Explorer):
     """Pick a published model (or change its shape) and read what it costs.
 
@@ -45,116 +53,64 @@ class ScaleCalculator(Explorer):
     count, the compute-optimal token count, days on N accelerators at a given
     MFU, training memory per device by ZeRO stage (weights, gradients, Adam
     states) and inference memory (bf16 weights + KV cache), against one device.
+
+    Choosing a ``preset`` fills in its shape (the size fields and ``seq_len``) and
+    its training ``tokens``; size fields or ``tokens`` given with it override the
+    preset's values, in whatever order the keywords come.
     """
 
-    def __init__(
-        self,
-        preset="llama-2-7b",
-        hardware="A100 80GB",
-        n_devices=1024,
-        mfu=0.4,
-        zero_stage=0,
-        batch=1,
-    ):
-        if preset not in PRESETS:
-            raise ValueError(f"Unknown preset {preset!r}; expected one of {', '.join(PRESETS)}.")
-        if hardware not in HARDWARE:
-            raise ValueError(
-                f"Unknown hardware {hardware!r}; expected one of {', '.join(HARDWARE)}."
-            )
-        if zero_stage not in ZERO_STAGES:
-            raise ValueError(f"Unknown zero_stage {zero_stage!r}; expected one of 0, 1, 2, 3.")
-        self._syncing = False
-        style = {"description_width": "initial"}
-        size = widgets.Layout(width="150px")
-        controls = {
-            "preset": widgets.Dropdown(options=list(PRESETS), value=preset, description="model"),
-            **{
-                name: widgets.BoundedIntText(
-                    min=1, max=10**7, description=name, style=style, layout=size
-                )
-                for name in _SIZE_FIELDS
-            },
-            "seq_len": widgets.BoundedIntText(
-                min=1, max=10**7, description="context", style=style, layout=size
-            ),
-            "tokens": widgets.FloatLogSlider(
-                value=1e12, base=10, min=8, max=14, step=0.05, description="tokens"
-            ),
-            "hardware": widgets.Dropdown(
-                options=list(HARDWARE), value=hardware, description="device"
-            ),
-            "n_devices": widgets.BoundedIntText(
-                value=n_devices, min=1, max=10**6, description="devices", style=style
-            ),
-            "mfu": widgets.FloatSlider(value=mfu, min=0.05, max=1.0, step=0.01, description="MFU"),
-            "zero_stage": widgets.ToggleButtons(
-                options=list(ZERO_STAGES), value=zero_stage, description="ZeRO stage"
-            ),
-            "batch": widgets.BoundedIntText(
-                value=batch, min=1, max=4096, description="batch", style=style, layout=size
-            ),
-        }
-        controls["zero_stage"].style.button_width = "40px"
-        self._load_preset(controls, preset)
-        rows = [
-            widgets.HBox([controls["preset"], controls["tokens"]]),
-            widgets.HBox([controls[name] for name in (*_SIZE_FIELDS[:3], "seq_len")]),
-            widgets.HBox([controls[name] for name in _SIZE_FIELDS[3:]]),
-            widgets.HBox([controls["hardware"], controls["n_devices"], controls["mfu"]]),
-            widgets.HBox([controls["zero_stage"], controls["batch"]]),
-        ]
+    # preset first: keywords are applied in this order, so a size given with a preset wins.
+    CONTROLS = (
+        Control("preset", "choice", DEFAULT_PRESET, options=tuple(PRESETS), label="model"),
+        *(
+            _size(name, getattr(PRESETS[DEFAULT_PRESET].config, name))
+            for name in _SIZE_FIELDS
+        ),
+        Control("tokens", "log", scale.preset_training_tokens(DEFAULT_PRESET), low=1e8, high=1e14,
+                step=0.05),
+        Control("hardware", "choice", "A100 80GB", options=tuple(HARDWARE), label="device",
+                row=3),
+        Control("n_devices", "int_text", 1024, low=1, high=10**6, label="devices", row=3),
+        Control("mfu", "float", 0.4, low=0.05, high=1.0, step=0.01, label="MFU", row=3),
+        Control("zero_stage", "buttons", 0, options=ZERO_STAGES, label="ZeRO stage", row=4),
+        Control("batch", "int_text", 1, low=1, high=4096, row=4, width="150px"),
+    )  # fmt: skip
+
+    def __init__(self, **settings):
         self.summary = widgets.HTML()
+        super().__init__(**settings)
+        self.controls["zero_stage"].style.button_width = "40px"
+
+    def adjust(self, name):
+        if name == "preset":
+            preset = self.settings["preset"]
+            config = PRESETS[preset].config
+            for field in _SIZE_FIELDS:
+                self.controls[field].value = getattr(config, field)
+            self.controls["tokens"].value = scale.preset_training_tokens(preset)
+
+    def footer(self):
+        return [self.summary]
+
+    def build_figure(self):
         figure = new_figure(10, 3.4)
-        self._build_axes(figure)
-        super().__init__(controls, figure, control_rows=rows, footer=[self.summary])
-
-    @staticmethod
-    def _load_preset(controls, name):
-        preset = PRESETS[name]
-        for field in _SIZE_FIELDS + ("seq_len",):
-            controls[field].value = getattr(preset.config, field)
-        # The published token count, else the compute-optimal one (20 per parameter).
-        tokens = preset.training_tokens or 20.0 * preset.published_params
-        controls["tokens"].value = tokens
-
-    def _on_change(self, change):
-        if self._syncing:
-            return
-        if change["owner"] is self.controls["preset"]:
-            # Several controls change at once: draw once, at the end.
-            self._syncing = True
-            try:
-                self._load_preset(self.controls, change["new"])
-            finally:
-                self._syncing = False
-        self.refresh()
-
-    def _build_axes(self, figure):
         self.ax_params, self.ax_train, self.ax_infer = figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.1, 1.5, 0.9]}
         )
-        parts = ("embeddings", "attention", "mlp", "output_head", "norms")
-        self._param_parts = parts
-        self.param_bars = self.ax_params.barh(range(len(parts)), np.ones(len(parts)))
-        self.ax_params.set_yticks(
-            range(len(parts)), ["embeddings", "attention", "MLP", "output", "norms"]
-        )
+        count = len(_PARAM_PARTS)
+        self.param_bars = self.ax_params.barh(range(count), np.ones(count))
+        self.ax_params.set_yticks(range(count), list(_PARAM_PARTS.values()))
         self.ax_params.invert_yaxis()
         self.ax_params.set_xlabel("parameters")
         self.ax_params.set_title("parameters")
 
         stages = np.arange(len(ZERO_STAGES))
-        bottom = np.zeros(len(stages))
-        self.train_bars = {}
-        for part in _MEMORY_PARTS:
-            self.train_bars[part] = self.ax_train.bar(
-                stages,
-                np.ones(len(stages)),
-                bottom=bottom,
-                color=_COLORS[part],
-                label=part.replace("_", " "),
+        self.train_bars = {
+            part: self.ax_train.bar(
+                stages, np.ones(len(stages)), color=_COLORS[part], label=part.replace("_", " ")
             )
+            for part in _MEMORY_PARTS
+        }
         self.ax_train.set_xticks(stages, [f"ZeRO {s}" for s in ZERO_STAGES])
         self.ax_train.set_ylabel("GB per device")
         self.train_limit = self.ax_train.axhline(
@@ -173,94 +129,91 @@ class ScaleCalculator(Explorer):
         self.ax_infer.legend(fontsize=7, loc="upper right")
         self.ax_infer.set_ylabel("GB")
         figure.tight_layout()
+        return figure
 
     def config(self):
         """The TransformerConfig the controls describe (the preset's flags, the controls' sizes)."""
-        base = PRESETS[self.controls["preset"].value].config
-        sizes = {name: int(self.controls[name].value) for name in (*_SIZE_FIELDS, "seq_len")}
-        return dataclasses.replace(base, **sizes)
+        s = self.settings
+        sizes = {name: s[name] for name in _SIZE_FIELDS}
+        return dataclasses.replace(PRESETS[s["preset"]].config, **sizes)
 
-    def update(self):
-        c = {name: control.value for name, control in self.controls.items()}
+    def compute(self, changed):
+        s = self.settings
         cfg = self.config()
-        parts = param_breakdown(cfg)
+        parts = scale.param_breakdown(cfg)
         n_params = parts["total"]
-        hardware = HARDWARE[c["hardware"]]
-        flops = training_flops(n_params, c["tokens"])
-        days = training_days(flops, c["n_devices"], hardware.peak_flops, c["mfu"])
-        optimal_params, optimal_tokens = chinchilla_optimal(flops)
+        hardware = HARDWARE[s["hardware"]]
+        flops = scale.training_flops(n_params, s["tokens"])
+        days = scale.training_days(flops, s["n_devices"], hardware.peak_flops, s["mfu"])
+        optimal_params, optimal_tokens = scale.chinchilla_optimal(flops)
         by_stage = {
-            stage: training_memory_breakdown(n_params, stage, c["n_devices"])
+            stage: scale.training_memory_breakdown(n_params, stage, s["n_devices"])
             for stage in ZERO_STAGES
         }
-        weights_bytes = BYTES_INFERENCE * n_params
-        kv_bytes = kv_cache_bytes(cfg, c["batch"], cfg.seq_len, BYTES_INFERENCE)
-        memory = hardware.memory_bytes
-        chosen = by_stage[c["zero_stage"]]
-        self.result = {
-            "preset": c["preset"],
+        inference = scale.inference_memory(cfg, s["batch"])
+        chosen = by_stage[s["zero_stage"]]
+        return {
+            "preset": s["preset"],
             "config": dataclasses.asdict(cfg),
-            "matches_preset": cfg == PRESETS[c["preset"]].config,
+            "matches_preset": cfg == PRESETS[s["preset"]].config,
             "params": n_params,
             "breakdown": parts,
-            "tokens": float(c["tokens"]),
-            "tokens_per_param": float(c["tokens"]) / n_params,
+            "tokens": s["tokens"],
+            "tokens_per_param": scale.tokens_per_param(s["tokens"], n_params),
             "training_flops": flops,
-            "chinchilla_tokens": 20.0 * n_params,
+            "chinchilla_tokens": scale.chinchilla_tokens(n_params),
             "chinchilla_optimal": {"params": optimal_params, "tokens": optimal_tokens},
-            "hardware": c["hardware"],
-            "n_devices": int(c["n_devices"]),
-            "mfu": float(c["mfu"]),
+            "hardware": s["hardware"],
+            "n_devices": s["n_devices"],
+            "mfu": s["mfu"],
             "days": days,
-            "device_hours": days * 24 * c["n_devices"],
-            "zero_stage": c["zero_stage"],
+            "device_hours": scale.device_hours(days, s["n_devices"]),
+            "zero_stage": s["zero_stage"],
+            "batch": s["batch"],
             "training_memory": dict(chosen),
-            "training_memory_by_stage": {s: parts_["total"] for s, parts_ in by_stage.items()},
-            "inference_memory": {
-                "weights": weights_bytes,
-                "kv_cache": kv_bytes,
-                "total": weights_bytes + kv_bytes,
-            },
-            "device_memory": memory,
-            "fits_training": chosen["total"] <= memory,
-            "fits_inference": weights_bytes + kv_bytes <= memory,
+            "training_memory_by_stage": {stage: mem["total"] for stage, mem in by_stage.items()},
+            "training_memory_parts_by_stage": by_stage,
+            "inference_memory": inference,
+            "device_memory": hardware.memory_bytes,
+            "fits_training": chosen["total"] <= hardware.memory_bytes,
+            "fits_inference": inference["total"] <= hardware.memory_bytes,
         }
-        self._draw(parts, by_stage, weights_bytes, kv_bytes, memory)
-        self._write_summary()
 
-    def _draw(self, parts, by_stage, weights_bytes, kv_bytes, memory):
-        values = [parts[p] for p in self._param_parts]
+    def render(self, result):
+        values = [result["breakdown"][part] for part in _PARAM_PARTS]
         for bar, value in zip(self.param_bars, values, strict=True):
             bar.set_width(value)
         self.ax_params.set_xlim(0, max(values) * 1.1)
-        self.ax_params.set_title(f"parameters: {_count(parts['total'])}")
+        self.ax_params.set_title(f"parameters: {_count(result['params'])}")
 
-        chosen = self.result["zero_stage"]
+        memory = result["device_memory"] / GB
+        by_stage = result["training_memory_parts_by_stage"]
         bottoms = np.zeros(len(ZERO_STAGES))
         for part in _MEMORY_PARTS:
             for i, (bar, stage) in enumerate(zip(self.train_bars[part], ZERO_STAGES, strict=True)):
                 height = by_stage[stage][part] / GB
                 bar.set_y(bottoms[i])
                 bar.set_height(height)
-                bar.set_alpha(1.0 if stage == chosen else 0.35)
+                bar.set_alpha(1.0 if stage == result["zero_stage"] else 0.35)
                 bottoms[i] += height
-        self.train_limit.set_ydata([memory / GB])
-        self.ax_train.set_ylim(0, max(bottoms.max(), memory / GB) * 1.15)
+        self.train_limit.set_ydata([memory])
+        self.ax_train.set_ylim(0, max(bottoms.max(), memory) * 1.15)
         self.ax_train.set_title(
-            f"training, {self.result['n_devices']} x {self.result['hardware']}", fontsize=9
+            f"training, {result['n_devices']} x {result['hardware']}", fontsize=9
         )
 
-        self.infer_bars["weights"][0].set_height(weights_bytes / GB)
-        self.infer_bars["kv_cache"][0].set_y(weights_bytes / GB)
-        self.infer_bars["kv_cache"][0].set_height(kv_bytes / GB)
-        self.infer_limit.set_ydata([memory / GB])
-        total = (weights_bytes + kv_bytes) / GB
-        self.ax_infer.set_ylim(0, max(total, memory / GB) * 1.15)
-        verdict = "fits on one device" if self.result["fits_inference"] else "needs several devices"
+        inference = {part: value / GB for part, value in result["inference_memory"].items()}
+        self.infer_bars["weights"][0].set_height(inference["weights"])
+        self.infer_bars["kv_cache"][0].set_y(inference["weights"])
+        self.infer_bars["kv_cache"][0].set_height(inference["kv_cache"])
+        self.infer_limit.set_ydata([memory])
+        self.ax_infer.set_ylim(0, max(inference["total"], memory) * 1.15)
+        verdict = "fits on one device" if result["fits_inference"] else "needs several devices"
         self.ax_infer.set_title(verdict, fontsize=9)
+        self.summary.value = self._summary(result)
 
-    def _write_summary(self):
-        r = self.result
+    @staticmethod
+    def _summary(r):
         fits = "fits" if r["fits_training"] else "does not fit"
         lines = [
             f"<b>{_count(r['params'])}</b> parameters ({r['params']:,}); "
@@ -274,6 +227,6 @@ class ScaleCalculator(Explorer):
             f"no activations): {fits} in {r['device_memory'] / GB:.0f} GB",
             f"inference: {r['inference_memory']['weights'] / GB:,.1f} GB weights + "
             f"{r['inference_memory']['kv_cache'] / GB:,.1f} GB KV cache "
-            f"for {self.controls['batch'].value} sequence(s) of {r['config']['seq_len']:,} tokens",
+            f"for {r['batch']} sequence(s) of {r['config']['seq_len']:,} tokens",
         ]
-        self.summary.value = "<br>".join(lines)
+        return "<br>".join(lines)

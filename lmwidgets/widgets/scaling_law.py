@@ -2,8 +2,8 @@
 
 from lmwidgets.core import scaling_law
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Control
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import ScalarFormatter
 
@@ -17,28 +17,19 @@ class ScalingLawLab(Explorer):
     only the width differs. The fitted slope on log-log axes is compared with
     Kaplan et al.'s alpha_N = 0.076. Trained models are cached, so adding a width
     trains only that one. The default family takes well under a minute on 2 CPU cores.
+    A power law needs at least 2 widths.
     """
 
-    def __init__(self, widths=scaling_law.DEFAULT_WIDTHS, steps=scaling_law.DEFAULT_STEPS, seed=0):
-        unknown = sorted(set(widths) - set(WIDTH_CHOICES))
-        if unknown:
-            raise ValueError(
-                f"Unknown widths {unknown}; expected some of {', '.join(map(str, WIDTH_CHOICES))}."
-            )
-        controls = {
-            "widths": widgets.SelectMultiple(
-                options=WIDTH_CHOICES, value=tuple(sorted(widths)), description="widths", rows=4
-            ),
-            "steps": widgets.IntSlider(
-                value=steps,
-                min=50,
-                max=2000,
-                step=50,
-                description="steps",
-                continuous_update=False,
-            ),
-            "seed": widgets.BoundedIntText(value=seed, min=0, max=10**6, description="seed"),
-        }
+    CONTROLS = (
+        # low=2: a line on log-log axes needs two points.
+        Control("widths", "multi", scaling_law.DEFAULT_WIDTHS, options=WIDTH_CHOICES, low=2,
+                role="model"),
+        Control("steps", "int", scaling_law.DEFAULT_STEPS, low=50, high=2000, step=50,
+                role="model", continuous=False),
+        Control("seed", "int_text", 0, low=0, high=2**31 - 1, role="data"),
+    )  # fmt: skip
+
+    def build_figure(self):
         figure = new_figure(7, 3.6)
         self.axes = figure.add_subplot()
         (self.val_points,) = self.axes.plot(
@@ -46,8 +37,9 @@ class ScalingLawLab(Explorer):
         )
         (self.fit_line,) = self.axes.plot([], [], "-", color="C0", lw=1.5, label="fitted power law")
         (self.kaplan_line,) = self.axes.plot(
-            [], [], "--", color="C3", lw=1, label="Kaplan et al. slope (0.076)"
-        )
+            [], [], "--", color="C3", lw=1,
+            label=f"Kaplan et al. slope ({scaling_law.KAPLAN_ALPHA_N})",
+        )  # fmt: skip
         self.width_labels = []
         self.axes.set_xscale("log")
         self.axes.set_yscale("log")
@@ -59,50 +51,48 @@ class ScalingLawLab(Explorer):
         self.axes.grid(True, which="both", alpha=0.3)
         self.axes.legend(fontsize=7, loc="upper right")
         figure.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.15)
-        super().__init__(controls, figure)
+        return figure
 
-    def update(self):
-        widths = self.controls["widths"].value
-        steps = self.controls["steps"].value
-        seed = self.controls["seed"].value
-        if len(widths) < 2:
-            raise ValueError("Select at least 2 widths to fit a scaling law.")
-        self.show_message(f"training {len(widths)} models for {steps} steps each...")
-        family = scaling_law.train_family(widths, steps, seed)
-        n = family["n_non_embedding"]
-        fit = scaling_law.fit_power_law(n, family["val_loss"])
-
-        self.val_points.set_data(n, family["val_loss"])
+    def compute(self, changed):
+        s = self.settings
+        self.show_message(f"training {len(s['widths'])} models for {s['steps']} steps each...")
+        family = scaling_law.train_family(s["widths"], s["steps"], s["seed"])
+        n, losses = family["n_non_embedding"], family["val_loss"]
+        fit = scaling_law.fit_power_law(n, losses)
         grid = np.geomspace(n.min(), n.max(), 50)
-        self.fit_line.set_data(grid, scaling_law.power_law(grid, **fit))
-        # Kaplan's slope drawn through the middle of the measured points.
-        middle_n = np.exp(np.log(n).mean())
-        middle_loss = np.exp(np.log(family["val_loss"]).mean())
-        kaplan = scaling_law.KAPLAN_ALPHA_N
-        self.kaplan_line.set_data(grid, middle_loss * (grid / middle_n) ** -kaplan)
+        return {
+            "widths": family["width"],
+            "n_params": family["n_params"],
+            "n_non_embedding": n,
+            "val_loss": losses,
+            "train_loss": family["train_loss"],
+            "alpha": fit["alpha"],
+            "n_c": fit["n_c"],
+            "kaplan_alpha": scaling_law.KAPLAN_ALPHA_N,
+            "fit_line": {"n": grid, "loss": scaling_law.power_law(grid, **fit)},
+            # Kaplan's slope drawn through the middle of the measured points.
+            "kaplan_line": {"n": grid, "loss": scaling_law.kaplan_line(n, losses, grid)},
+            "steps": s["steps"],
+            "seed": s["seed"],
+        }
+
+    def render(self, result):
+        n, losses = result["n_non_embedding"], result["val_loss"]
+        self.val_points.set_data(n, losses)
+        self.fit_line.set_data(result["fit_line"]["n"], result["fit_line"]["loss"])
+        self.kaplan_line.set_data(result["kaplan_line"]["n"], result["kaplan_line"]["loss"])
         for label in self.width_labels:
             label.remove()
         self.width_labels = [
             self.axes.annotate(
                 f"w={w}", (x, y), fontsize=7, xytext=(0, 6), textcoords="offset points"
             )
-            for w, x, y in zip(family["width"], n, family["val_loss"], strict=True)
+            for w, x, y in zip(result["widths"], n, losses, strict=True)
         ]
-        losses = family["val_loss"]
         self.axes.set_xlim(n.min() / 1.5, n.max() * 1.5)
         self.axes.set_ylim(losses.min() / 1.08, losses.max() * 1.08)
         self.axes.set_title(
-            f"measured alpha_N = {fit['alpha']:.3f} (Kaplan et al. 2020: {kaplan})", fontsize=10
+            f"measured alpha_N = {result['alpha']:.3f} "
+            f"(Kaplan et al. 2020: {result['kaplan_alpha']})",
+            fontsize=10,
         )
-        self.result = {
-            "widths": family["width"],
-            "n_params": family["n_params"],
-            "n_non_embedding": n,
-            "val_loss": family["val_loss"],
-            "train_loss": family["train_loss"],
-            "alpha": fit["alpha"],
-            "n_c": fit["n_c"],
-            "kaplan_alpha": kaplan,
-            "steps": int(steps),
-            "seed": int(seed),
-        }

@@ -2,9 +2,10 @@
 
 import html
 
-from lmwidgets.core.scale import fit_exponential_growth
+from lmwidgets.core.scale import exponential_growth, fit_exponential_growth
 from lmwidgets.datasets import model_timeline
 from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
 import numpy as np
@@ -33,6 +34,11 @@ def _timeline_table():
     return table
 
 
+# The shipped CSV fixes the models and years a learner can pick.
+_TABLE = _timeline_table()
+_FIRST, _LAST = int(_TABLE["year"].min()), int(_TABLE["year"].max())
+
+
 class ModelTimeline(Explorer):
     """Notable models over time on a log axis, with a fitted growth rate.
 
@@ -42,29 +48,19 @@ class ModelTimeline(Explorer):
     token are marked with a small dot below.
     """
 
-    def __init__(self, quantity="parameters", fit_since=2017, model="GPT-3"):
-        self.table = _timeline_table()
-        if quantity not in QUANTITIES:
-            raise ValueError(
-                f"Unknown quantity {quantity!r}; expected one of {', '.join(QUANTITIES)}."
-            )
-        if model not in set(self.table["model"]):
-            raise ValueError(
-                f"Unknown model {model!r}; expected one of {', '.join(self.table['model'])}."
-            )
-        first, last = int(self.table["year"].min()), int(self.table["year"].max())
-        controls = {
-            "quantity": widgets.Dropdown(
-                options=list(QUANTITIES), value=quantity, description="plot"
-            ),
-            "fit_since": widgets.IntSlider(
-                value=fit_since, min=first, max=last - 1, description="fit from"
-            ),
-            "model": widgets.Dropdown(
-                options=list(self.table["model"]), value=model, description="details"
-            ),
-        }
+    CONTROLS = (
+        Control("quantity", "choice", "parameters", options=tuple(QUANTITIES), label="plot"),
+        Control("fit_since", "int", 2017, low=_FIRST, high=_LAST - 1, label="fit from"),
+        Control("model", "choice", "GPT-3", options=tuple(_TABLE["model"]), label="details"),
+    )
+
+    def __init__(self, **settings):
+        self.table = _TABLE.copy()
         self.details = widgets.HTML()
+        self.labels = []
+        super().__init__(**settings)
+
+    def build_figure(self):
         figure = new_figure(8, 3.6)
         self.axes = figure.add_subplot()
         self.axes.set_yscale("log")
@@ -80,92 +76,96 @@ class ModelTimeline(Explorer):
         (self.selected_point,) = self.axes.plot(
             [], [], "o", ms=12, mfc="none", mec="C3", mew=2, zorder=4
         )
-        self.labels = []
         self.axes.set_xlabel("date")
         self.axes.grid(True, which="major", alpha=0.3)
         self.axes.legend(fontsize=7, loc="upper left")
         # Fixed margins: the title changes, the layout must not jump.
         figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.14)
-        super().__init__(controls, figure, footer=[self.details])
+        return figure
 
-    def update(self):
-        quantity = self.controls["quantity"].value
-        since = self.controls["fit_since"].value
-        column = QUANTITIES[quantity]
+    def footer(self):
+        return [self.details]
+
+    def compute(self, changed):
+        s = self.settings
+        column = QUANTITIES[s["quantity"]]
         known = self.table[self.table[column].notna()]
-        moe = known["active_params"].notna() & (quantity == "parameters")
-        in_fit = (known["year"] >= since) & ~moe
+        moe = known["active_params"].notna() & (s["quantity"] == "parameters")
+        in_fit = (known["year"] >= s["fit_since"]) & ~moe
         fitted = known[in_fit]
         growth = fit_exponential_growth(fitted["decimal_year"], fitted[column])
-
-        def xy(rows, col=column):
-            return np.column_stack([rows["decimal_year"], rows[col]]) if len(rows) else None
-
-        empty = np.empty((0, 2))
-        dense_in, dense_out = known[in_fit], known[~in_fit & ~moe]
-        self.points.set_offsets(xy(dense_in) if len(dense_in) else empty)
-        self.excluded_points.set_offsets(xy(dense_out) if len(dense_out) else empty)
-        self.moe_points.set_offsets(xy(known[moe]) if moe.any() else empty)
-        self.active_points.set_offsets(xy(known[moe], "active_params") if moe.any() else empty)
-        years = np.array([since, known["decimal_year"].max()])
-        self.fit_line.set_data(years, 10 ** (growth["slope"] * years + growth["intercept"]))
-        for label in self.labels:
-            label.remove()
-        # Label the record-setters (largest so far) and the MoE models; every row is
-        # in the details table.
-        record = known[column] >= known[column].cummax()
-        self.labels = [
-            self.axes.annotate(
-                row.model,
-                (row.decimal_year, row[column]),
-                fontsize=6,
-                xytext=(3, 3),
-                textcoords="offset points",
-                color="0.3",
-            )
-            for _, row in known[record | moe].iterrows()
-        ]
-        low, high = known[column].min(), known[column].max()
-        self.axes.set_xlim(known["decimal_year"].min() - 1, known["decimal_year"].max() + 1.5)
-        self.axes.set_ylim(low / 3, high * 5)
-        self.axes.set_ylabel("parameters" if quantity == "parameters" else "training FLOPs")
-        self.axes.set_title(
-            f"{quantity} since {since}: x{growth['factor_per_year']:.2f} per year "
-            f"(doubling every {growth['doubling_months']:.1f} months)",
-            fontsize=10,
-        )
-        selected = self._select(column)
-        self.result = {
-            "quantity": quantity,
-            "fit_since": since,
+        fit_years = np.array([s["fit_since"], known["decimal_year"].max()])
+        return {
+            "quantity": s["quantity"],
+            "fit_since": s["fit_since"],
             "models": list(known["model"]),
             "years": known["decimal_year"].to_numpy(dtype=float),
             "values": known[column].to_numpy(dtype=float),
+            "active_params": known["active_params"].to_numpy(dtype=float),
+            "in_fit": in_fit.to_numpy(),
+            "moe": moe.to_numpy(),
+            # The record-setters (largest so far) and the MoE models get a label.
+            "labelled": (known[column] >= known[column].cummax()).to_numpy() | moe.to_numpy(),
             "fitted_models": list(fitted["model"]),
             "growth": growth,
-            "selected": selected,
+            "fit_line": {
+                "years": fit_years,
+                "values": exponential_growth(fit_years, growth),
+            },
+            **self._selected(s["model"], column),
         }
 
-    def _select(self, column):
-        row = self.table[self.table["model"] == self.controls["model"].value].iloc[0]
-        value = row[column]
-        if np.isfinite(value):
-            self.selected_point.set_data([row["decimal_year"]], [value])
-        else:
-            self.selected_point.set_data([], [])
+    def _selected(self, model, column):
+        row = self.table[self.table["model"] == model].iloc[0]
         selected = {"model": row["model"], "date": row["date"].strftime("%Y-%m")}
         for name in _DETAIL_COLUMNS:
             item = row[name]
             if isinstance(item, float) and not np.isfinite(item):
                 continue
             selected[name] = item.item() if hasattr(item, "item") else item
+        # Where the chosen model sits in the plot (nowhere if its value is unknown).
+        point = (row["decimal_year"], row[column]) if np.isfinite(row[column]) else ()
+        return {"selected": selected, "selected_point": np.array(point, dtype=float)}
+
+    def render(self, result):
+        years, values = result["years"], result["values"]
+        in_fit, moe = result["in_fit"], result["moe"]
+        self.points.set_offsets(np.column_stack([years[in_fit], values[in_fit]]))
+        out = ~in_fit & ~moe
+        self.excluded_points.set_offsets(np.column_stack([years[out], values[out]]))
+        self.moe_points.set_offsets(np.column_stack([years[moe], values[moe]]))
+        self.active_points.set_offsets(np.column_stack([years[moe], result["active_params"][moe]]))
+        self.fit_line.set_data(result["fit_line"]["years"], result["fit_line"]["values"])
+        for label in self.labels:
+            label.remove()
+        self.labels = [
+            self.axes.annotate(
+                result["models"][i],
+                (years[i], values[i]),
+                fontsize=6,
+                xytext=(3, 3),
+                textcoords="offset points",
+                color="0.3",
+            )  # fmt: skip
+            for i in np.flatnonzero(result["labelled"])
+        ]
+        self.axes.set_xlim(years.min() - 1, years.max() + 1.5)
+        self.axes.set_ylim(values.min() / 3, values.max() * 5)
+        quantity, growth = result["quantity"], result["growth"]
+        self.axes.set_ylabel("parameters" if quantity == "parameters" else "training FLOPs")
+        self.axes.set_title(
+            f"{quantity} since {result['fit_since']}: x{growth['factor_per_year']:.2f} per year "
+            f"(doubling every {growth['doubling_months']:.1f} months)",
+            fontsize=10,
+        )
+        point = result["selected_point"]
+        self.selected_point.set_data(point[:1], point[1:])
         cells = "".join(
             f"<tr><td style='padding-right:1em'><b>{html.escape(name)}</b></td>"
             f"<td>{html.escape(self._format(value))}</td></tr>"
-            for name, value in selected.items()
+            for name, value in result["selected"].items()
         )
         self.details.value = f"<table style='font-size:90%'>{cells}</table>"
-        return selected
 
     @staticmethod
     def _format(value):
