@@ -22,7 +22,7 @@ EXPECTED_WIDGETS = {
     "ScheduleExplorer",
 }  # fmt: skip
 # Widgets whose first picture trains a model: their states are checked, not fuzzed.
-TRAINS = {"TrainingDashboard", "OverfittingExplorer", "Playground"}
+TRAINS = {"TrainingDashboard", "OverfittingExplorer", "Playground", "ScalingLawLab"}
 
 
 @pytest.fixture(scope="module")
