@@ -6,7 +6,8 @@ stateful way on TensorFlow) inside ``lmwidgets.backend.compiled_loop``: on JAX a
 TensorFlow the whole run is one compiled loop, so a learner can move a slider and see
 several optimizers redraw at once. The
 compiled run is cached per optimizer settings, surface and step count; the start
-point and the learning rate are inputs of the compiled run, not part of it.
+point and the learning rates (one per step: a constant, a list, or a Keras schedule)
+are inputs of the compiled run, not part of it.
 
 This is the registry of optimizers: ``names()`` lists them (every Keras optimizer
 plus the SGD presets), ``get(name, **settings)`` builds one. Other modules offer
@@ -233,7 +234,10 @@ def surface_grid(name, points=80, **params):
 
 @functools.lru_cache(maxsize=64)
 def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
-    """(run, initial optimizer state, learning-rate slot, start slots) for these settings."""
+    """(run, initial optimizer state, start slots) for these settings. The run's carry is
+    (position, optimizer state, learning rate of each step): before step k the optimizer's
+    learning rate becomes rates[k], k being its own step counter, as a Keras schedule is
+    called with it."""
     import keras
 
     cls, kwargs = _resolve(name, dict(frozen_kwargs))
@@ -244,7 +248,8 @@ def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
     point = keras.Variable(_MARKER)
     optimizer.build([point])
     state = [keras.ops.copy(v.value) for v in optimizer.variables]
-    lr_index = [v.path.split("/")[-1] for v in optimizer.variables].index("learning_rate")
+    slots = [v.path.split("/")[-1] for v in optimizer.variables]
+    lr_index, step_index = slots.index("learning_rate"), slots.index("iteration")
     start_slots = tuple(
         index
         for index, value in enumerate(state)
@@ -253,7 +258,9 @@ def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
     value_and_grad = backend.value_and_grad_function(lambda v: function(v[0], v[1]))
 
     def step(carry):
-        position, optimizer_state = carry
+        position, optimizer_state, rates = carry
+        optimizer_state = list(optimizer_state)
+        optimizer_state[lr_index] = keras.ops.take(rates, optimizer_state[step_index])
         loss, grad = value_and_grad(position)
         # Copies, because some backends' optimizers update the values they are given in place.
         (position_next,), optimizer_state = backend.stateless_apply(
@@ -263,19 +270,15 @@ def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
             [grad],
             [keras.ops.copy(position)],
         )
-        return (position_next, optimizer_state), (position, loss)
+        return (position_next, optimizer_state, rates), (position, loss)
 
-    return backend.compiled_loop(step, steps), state, lr_index, start_slots
+    return backend.compiled_loop(step, steps), state, start_slots
 
 
-def _check_run_arguments(surface_name, start, learning_rate, steps):
+def _check_run_arguments(surface_name, start, steps):
     box = surface(surface_name).box
     if not (isinstance(steps, int | np.integer) and steps >= 1):
         raise ValueError(f"steps must be an integer >= 1. Received: steps={steps!r}.")
-    if not (np.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(
-            f"learning_rate must be a number > 0. Received: learning_rate={learning_rate}."
-        )
     start = np.asarray(start, dtype="float32")
     x_min, x_max, y_min, y_max = box
     if start.shape != (2,) or not (x_min <= start[0] <= x_max and y_min <= start[1] <= y_max):
@@ -284,6 +287,30 @@ def _check_run_arguments(surface_name, start, learning_rate, steps):
             f"x in [{x_min}, {x_max}], y in [{y_min}, {y_max}]. Received: start={tuple(start)}."
         )
     return start
+
+
+def _per_step_rates(learning_rate, steps):
+    """The learning rate of each step: one number for every step, one rate per step, or a
+    Keras ``LearningRateSchedule`` called on each step as a Keras optimizer calls it."""
+    import keras
+
+    if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        from lmwidgets.core import schedules
+
+        learning_rate = schedules.evaluate(learning_rate, steps)
+    rates = np.asarray(learning_rate, dtype="float64")
+    if rates.ndim == 0:
+        if not (np.isfinite(rates) and rates > 0):
+            raise ValueError(
+                f"learning_rate must be a number > 0. Received: learning_rate={learning_rate}."
+            )
+        return np.full(steps, float(rates))
+    if rates.shape != (steps,) or not np.all(np.isfinite(rates) & (rates >= 0)):
+        raise ValueError(
+            f"learning_rate, one per step, must be {steps} finite numbers >= 0. "
+            f"Received: {rates.size} numbers, shape {rates.shape}."
+        )
+    return rates
 
 
 def _first_escape(path, loss, box):
@@ -307,7 +334,9 @@ def _first_escape(path, loss, box):
 def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=None, **kwargs):
     """Run the Keras optimizer ``optimizer`` for ``steps`` steps on a 2-D surface.
 
-    Returns ``{"path": (steps + 1, 2) array, "loss": (steps + 1,) array,
+    ``learning_rate`` is a number > 0, or the rate of each step (``steps`` numbers >= 0),
+    or a Keras ``LearningRateSchedule``, as a Keras optimizer takes it. Returns
+    ``{"path": (steps + 1, 2) array, "loss": (steps + 1,) array,
     "diverged_at": int or None}``. ``path[k]`` is the point after ``k`` steps and
     ``loss[k]`` the surface's height there. When step ``k`` produces a non-finite
     loss or a point far outside the plotted box, the run stops there:
@@ -320,8 +349,9 @@ def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=N
     surface_name = surface
     _resolve(optimizer, kwargs)
     params = _checked_surface_params(surface_name, surface_params or {})
-    start = _check_run_arguments(surface_name, start, learning_rate, steps)
-    run, state, lr_index, start_slots = _compiled_run(
+    start = _check_run_arguments(surface_name, start, steps)
+    rates = _per_step_rates(learning_rate, int(steps))
+    run, state, start_slots = _compiled_run(
         optimizer,
         tuple(sorted(kwargs.items())),
         surface_name,
@@ -329,11 +359,11 @@ def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=N
         int(steps),
     )
     state = list(state)
-    state[lr_index] = keras.ops.convert_to_tensor(learning_rate, dtype=state[lr_index].dtype)
     start = keras.ops.convert_to_tensor(start)
     for index in start_slots:
         state[index] = start
-    (last, _), (path, loss) = run((start, state))
+    rates = keras.ops.convert_to_tensor(rates, dtype=keras.config.floatx())
+    (last, _, _), (path, loss) = run((start, state, rates))
     function = _surface_function(surface_name, params)
     last = keras.ops.convert_to_numpy(last)
     last_loss = keras.ops.convert_to_numpy(function(last[0], last[1]))

@@ -41,6 +41,7 @@ INTERACTIONS = {
     "FeatureMapExplorer": ("select", "layer", None),
     "OverfittingExplorer": ("slider", "dropout", None),
     "TrainingDashboard": ("train_then_stop", None, None),
+    "ScheduleExplorer": ("select", "schedule", None),
 }
 RETRAINS_S = {"OverfittingExplorer": 30}
 UI_RESPONSE_S = 2.0

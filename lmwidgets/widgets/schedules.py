@@ -1,0 +1,157 @@
+"""ScheduleExplorer: every Keras learning-rate schedule, and what it does to an optimizer."""
+
+from lmwidgets.core import optimizers, schedules
+from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
+from lmwidgets.widgets._controls import Control
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+# Each schedule parameter is one control named as Keras names the keyword, shared by the
+# schedules that take it (decay_steps, alpha, ...); those the chosen schedule does not
+# take are hidden. Defaults are Keras' own, else core's (schedules.all_parameters()).
+P = schedules.all_parameters()
+STEPS = schedules.MAX_STEPS
+LET_GO = {"continuous": False, "row": 2}  # a change reruns two optimizers: when let go
+RUNS = ("constant", "scheduled")
+
+
+class ScheduleExplorer(Explorer):
+    """Pick a Keras learning-rate schedule and its parameters; see the learning rate of
+    every step, and one optimizer's path on a surface at a constant rate and with it."""
+
+    CONTROLS = (
+        Control("schedule", "choice", schedules.DEFAULT_SCHEDULE, options=tuple(schedules.names())),
+        Control("steps", "int", schedules.DEFAULT_STEPS, low=10, high=STEPS, step=10,
+                continuous=False),
+        Control("learning_rate", "log", schedules.DEFAULT_LEARNING_RATE, low=1e-4, high=1,
+                label="constant learning rate", continuous=False),
+        Control("optimizer", "choice", schedules.DEFAULT_OPTIMIZER, options=schedules.OPTIMIZERS,
+                row=1),
+        Control("surface", "choice", schedules.DEFAULT_SURFACE,
+                options=tuple(optimizers.surfaces()), row=1),
+        Control("initial_learning_rate", "float_text", P["initial_learning_rate"], low=0, high=1,
+                step=0.001, row=2),
+        Control("decay_steps", "int_text", P["decay_steps"], low=1, high=STEPS, row=2),
+        Control("decay_rate", "float_text", P["decay_rate"], low=0, high=10, step=0.05, row=2),
+        Control("staircase", "toggle", P["staircase"], row=2),
+        Control("boundaries", "text", schedules.format_numbers(P["boundaries"]), low=1, high=200,
+                row=2, continuous=False),
+        Control("values", "text", schedules.format_numbers(P["values"]), low=1, high=200, row=2,
+                continuous=False),
+        Control("end_learning_rate", "float_text", P["end_learning_rate"], low=0, high=1,
+                step=0.0001, row=2),
+        Control("power", "float", P["power"], low=0, high=5, step=0.1, **LET_GO),
+        Control("cycle", "toggle", P["cycle"], row=2),
+        Control("alpha", "float", P["alpha"], low=0, high=1, step=0.01, **LET_GO),
+        Control("warmup_target", "float_text", P["warmup_target"], low=0, high=1, step=0.001,
+                row=2),
+        Control("warmup_steps", "int_text", P["warmup_steps"], low=0, high=STEPS, row=2),
+        Control("first_decay_steps", "int_text", P["first_decay_steps"], low=1, high=STEPS, row=2),
+        Control("t_mul", "float", P["t_mul"], low=1, high=4, step=0.1, **LET_GO),
+        Control("m_mul", "float", P["m_mul"], low=0.1, high=2, step=0.05, **LET_GO),
+    )  # fmt: skip
+
+    def __init__(self, **settings):
+        self._surface_drawn = None
+        self._contours = None
+        super().__init__(**settings)
+
+    def build_figure(self):
+        figure = new_figure(9.6, 3.2)
+        grid = {"left": 0.06, "right": 0.98, "bottom": 0.14, "top": 0.88, "wspace": 0.25}
+        self.rate_axes, *maps = figure.subplots(1, 3, gridspec_kw=grid)
+        self.map_axes = dict(zip(RUNS, maps, strict=True))
+        self.rate_axes.set_xlabel("step", fontsize=8)
+        (self.constant_rate,) = self.rate_axes.plot([], [], "--", color="C0", lw=1.4)
+        (self.scheduled_rate,) = self.rate_axes.plot([], [], color="C1", lw=1.8)
+        self.rate_axes.legend(
+            (self.constant_rate, self.scheduled_rate), RUNS, fontsize=7, frameon=False
+        )
+        self.paths, self.marks = {}, []
+        for color, (run, axes) in zip(("C0", "C1"), self.map_axes.items(), strict=True):
+            (self.paths[run],) = axes.plot([], [], "-", color=color, lw=1.5, marker=".", ms=2)
+            self.marks += axes.plot([], [], "o", color="black", ms=5, zorder=5)
+            self.marks += axes.plot([], [], "*", color="gold", mec="black", ms=11, zorder=5)
+        for axes in figure.axes:
+            axes.tick_params(labelsize=8)
+            axes.xaxis.set_major_locator(MaxNLocator(5))
+            axes.yaxis.set_major_locator(MaxNLocator(5))
+        return figure
+
+    def arrange(self):
+        self._show_parameters()
+        return super().arrange()
+
+    def adjust(self, name):
+        if name == "schedule":
+            self._show_parameters()
+
+    def _show_parameters(self):
+        """Show the chosen schedule's parameters only (a teacher's hide still wins)."""
+        taken = schedules.parameters(self.controls["schedule"].value)
+        for spec in self.specs.values():
+            if spec.row == 2:
+                shown = spec.name in taken and spec.name not in self._hidden
+                self.controls[spec.name].layout.display = None if shown else "none"
+
+    def enabled(self, name):
+        if name == "warmup_target":  # Keras warms up only over warmup_steps > 0
+            return self.controls["warmup_steps"].value > 0
+        return True
+
+    def compute(self, changed):
+        s = self.settings
+        params = schedules.keras_parameters(s["schedule"], s)
+        result = schedules.compare(
+            s["schedule"], s["steps"], s["optimizer"], s["surface"], s["learning_rate"], **params
+        )
+        return {**result, "parameters": params, "learning_rate": s["learning_rate"]}
+
+    def render(self, result):
+        s = self.settings
+        self._draw_surface(s["surface"])
+        steps, rates = result["steps"], result["learning_rates"]
+        self.scheduled_rate.set_data(np.arange(steps), rates)
+        self.constant_rate.set_data([0, steps], [result["learning_rate"]] * 2)
+        self.rate_axes.set_xlim(0, steps)
+        top = max(rates.max(), result["learning_rate"])
+        self.rate_axes.set_ylim(*snapped_limits(0.0, 1.1 * top))  # room above the top line
+        self.rate_axes.set_title(f"{result['schedule']}: learning rate", fontsize=9)
+        notices = []
+        for run, axes in self.map_axes.items():
+            path = result[run]["path"]
+            self.paths[run].set_data(path[:, 0], path[:, 1])
+            diverged = result[run]["diverged_at"]
+            if diverged is None:
+                axes.set_title(f"{run}: final loss {result[run]['final_loss']:.3g}", fontsize=9)
+            else:
+                axes.set_title(f"{run}: diverged at step {diverged}", fontsize=9)
+                notices.append(f"the {run} run diverged at step {diverged}")
+        hint = " (learning rate too large for this surface at that point?)"
+        self.notice = ("; ".join(notices) + hint, "warning") if notices else ("", "info")
+
+    def _draw_surface(self, surface):
+        """The surface's contours, start and minima on both maps, once per surface."""
+        if surface == self._surface_drawn:
+            return
+        for contours in self._contours or ():
+            contours.remove()
+        X, Y, Z = optimizers.surface_grid(surface, points=60)
+        record = optimizers.surface(surface)
+        minima = np.array(record.minima).reshape(-1, 2)
+        shade = np.log1p(Z - Z.min())  # log height: narrow valleys stay visible
+        self._contours = []
+        for index, axes in enumerate(self.map_axes.values()):
+            self._contours.append(axes.contourf(X, Y, shade, levels=16, cmap="Greys_r", alpha=0.5))
+            axes.set(xlim=record.box[:2], ylim=record.box[2:])
+            self.marks[2 * index].set_data([record.start[0]], [record.start[1]])
+            self.marks[2 * index + 1].set_data(minima[:, 0], minima[:, 1])
+        self._surface_drawn = surface
+
+    def dynamic_artists(self):
+        lines = [self.constant_rate, self.scheduled_rate, *self.paths.values()]
+        return lines + [axes.title for axes in self.figure.axes]
+
+    def background_key(self):
+        return self._surface_drawn
