@@ -272,3 +272,25 @@ def test_close_leaves_no_child_widget_registered():
     neuron.close()
     assert set(_instances) <= before
     assert not neuron.figure.axes
+
+
+def test_show_hides_everything_else():
+    neuron = lmwidgets.NeuronExplorer(show=("weight",))
+    assert neuron.controls["weight"].layout.display != "none"
+    assert all(neuron.controls[n].layout.display == "none" for n in ("bias", "activation"))
+    assert lmwidgets.from_state(neuron.state).controls["bias"].layout.display == "none"
+    with pytest.raises(ValueError, match="not both"):
+        lmwidgets.NeuronExplorer(show=("weight",), hide=("bias",))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_WIDGETS))
+def test_close_frees_every_widget_class(name, data):
+    from ipywidgets.widgets.widget import _instances
+
+    make(name, data).close()  # first build: caches that live as long as the kernel
+    before = len(_instances)
+    for _ in range(2):
+        widget = make(name, data)
+        widget.close()
+        assert not widget.figure.axes
+    assert len(_instances) == before

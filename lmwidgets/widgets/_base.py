@@ -86,7 +86,8 @@ class Explorer(widgets.VBox):
 
     Every widget takes its controls' values as keywords, in any order, plus
     ``hide=`` and ``lock=`` (names of controls or buttons a teacher hides or shows
-    disabled; both keep their values and stay settable from Python). ``state`` is
+    disabled; both keep their values and stay settable from Python) or ``show=``
+    (only these are shown). ``state`` is
     what it shows as JSON-ready data, and ``lmwidgets.from_state(state)`` rebuilds it.
     """
 
@@ -98,10 +99,12 @@ class Explorer(widgets.VBox):
         super().__init_subclass__(**kwargs)
         if cls.CONTROLS and cls.__doc__ and "Settings (keywords" not in cls.__doc__:
             lines = [f"    {spec.name}: {spec.default!r} by default" for spec in cls.CONTROLS]
-            cls.__doc__ += "\n\n    Settings (keywords, any order; also ``hide=``, ``lock=``):\n"
+            cls.__doc__ += (
+                "\n\n    Settings (keywords, any order; also ``hide=``, ``lock=``, ``show=``):\n"
+            )
             cls.__doc__ += "\n".join(lines)
 
-    def __init__(self, *, hide=(), lock=(), **settings):
+    def __init__(self, *, hide=(), lock=(), show=None, **settings):
         self.notice = getattr(self, "notice", ("", "info"))
         self.result = {}
         self.last_error = None
@@ -115,6 +118,11 @@ class Explorer(widgets.VBox):
             name: spec.build(spec.check(spec.default)) for name, spec in self.specs.items()
         }
         self.buttons = {action.name: action.build() for action in self.ACTIONS}
+        if show is not None:  # the complement of hide: what a passage of a lesson uses
+            if hide:
+                raise ValueError("Give hide= or show=, not both.")
+            shown = self._check_names("show", show)
+            hide = [name for name in [*self.controls, *self.buttons] if name not in shown]
         self._hidden = self._check_names("hide", hide)
         self._locked = self._check_names("lock", lock)
         self._apply(settings)
