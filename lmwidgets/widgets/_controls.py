@@ -130,37 +130,26 @@ class Kind:
         return value
 
 
-class FloatKind(Kind):
-    def __init__(self, widget=widgets.FloatSlider):
-        self.widget = widget
+class NumberKind(Kind):
+    """A number in ``[low, high]``: a slider or a box; an integer where ``integer``."""
+
+    def __init__(self, widget=widgets.FloatSlider, integer=False):
+        self.widget, self.integer = widget, integer
 
     def check(self, spec, value):
-        return _number(spec, value, integer=False)
+        return _number(spec, value, integer=self.integer)
 
     def build(self, spec, value):
-        return self.widget(
-            value=value, min=spec.low, max=spec.high,
-            step=spec.step or (spec.high - spec.low) / 100,
-            description=spec.text, **_style(), **_typed(spec),
-        )  # fmt: skip
-
-
-class IntKind(Kind):
-    def __init__(self, widget=widgets.IntSlider):
-        self.widget = widget
-
-    def check(self, spec, value):
-        return _number(spec, value, integer=True)
-
-    def build(self, spec, value):
-        extra = {"step": spec.step or 1} if self.widget is widgets.IntSlider else {}
+        extra = {}
+        if self.widget in (widgets.FloatSlider, widgets.IntSlider):
+            extra["step"] = spec.step or (1 if self.integer else (spec.high - spec.low) / 100)
         return self.widget(
             value=value, min=spec.low, max=spec.high, description=spec.text,
             **extra, **_style(), **_typed(spec),
         )  # fmt: skip
 
 
-class LogKind(FloatKind):
+class LogKind(NumberKind):
     """A positive number on a log slider; ``low``/``high`` in the value's units."""
 
     def build(self, spec, value):
@@ -217,7 +206,14 @@ def _sequence(value):
     return tuple(value)
 
 
-class MultiChoiceKind(Kind):
+class SequenceKind(Kind):
+    """A kind whose value is a tuple: saved as a JSON list."""
+
+    def to_json(self, value):
+        return list(value)
+
+
+class MultiChoiceKind(SequenceKind):
     """Several of the options at once (at least ``low``, default one), in the options' order."""
 
     def __init__(self, widget=widgets.SelectMultiple):
@@ -242,11 +238,8 @@ class MultiChoiceKind(Kind):
             options=spec.options, value=value, rows=rows, description=spec.text, **_style()
         )
 
-    def to_json(self, value):
-        return list(value)
 
-
-class RangeKind(Kind):
+class RangeKind(SequenceKind):
     """An interval ``(low, high)`` inside the spec's range."""
 
     def check(self, spec, value):
@@ -266,11 +259,8 @@ class RangeKind(Kind):
             description=spec.text, **_style(), **_typed(spec),
         )  # fmt: skip
 
-    def to_json(self, value):
-        return list(value)
 
-
-class LayersKind(Kind):
+class LayersKind(SequenceKind):
     """Hidden layers as neuron counts, e.g. ``(4, 2)``; ``()`` is no hidden layer."""
 
     def check(self, spec, value):
@@ -285,9 +275,6 @@ class LayersKind(Kind):
 
     def build(self, spec, value):
         return LayersControl(value)
-
-    def to_json(self, value):
-        return list(value)
 
 
 class PerLayerKind(MultiChoiceKind):
@@ -308,11 +295,11 @@ class PerLayerKind(MultiChoiceKind):
 
 
 KINDS = {
-    "float": FloatKind(),
-    "float_text": FloatKind(widgets.BoundedFloatText),
+    "float": NumberKind(),
+    "float_text": NumberKind(widgets.BoundedFloatText),
     "log": LogKind(),
-    "int": IntKind(),
-    "int_text": IntKind(widgets.BoundedIntText),
+    "int": NumberKind(widgets.IntSlider, integer=True),
+    "int_text": NumberKind(widgets.BoundedIntText, integer=True),
     "choice": ChoiceKind(),
     "buttons": ChoiceKind(widgets.ToggleButtons),
     "toggle": BoolKind(),
