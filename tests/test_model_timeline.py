@@ -68,14 +68,16 @@ def test_selected_model_details_cite_the_source(timeline):
     assert timeline.selected_point.get_ydata()[0] == 68_976_648_192
 
 
-def test_too_few_points_to_fit_is_a_message(timeline):
-    timeline.controls["quantity"].value = "training compute"
-    before = timeline.result
-    timeline.controls["fit_since"].value = 2023  # only one model with known compute
-    assert "at least 2 points" in timeline.message.value
-    assert timeline.result is before
-    timeline.controls["fit_since"].value = 2018
-    assert timeline.message.value == "" and timeline.result["fit_since"] == 2018
+def test_every_fit_since_position_fits_both_quantities(timeline):
+    # The slider once reached years with a single model of known compute: an error at its top.
+    spec = timeline.specs["fit_since"]
+    for quantity in ("parameters", "training compute"):
+        timeline.controls["quantity"].value = quantity
+        for year in range(int(spec.low), int(spec.high) + 1):
+            timeline.controls["fit_since"].value = year
+            assert timeline.last_error is None, (quantity, year, timeline.message.value)
+            assert len(timeline.result["fitted_models"]) >= 2
+    assert spec.high == 2022  # compute is known for one model after 2022 in the shipped table
 
 
 def test_bad_constructor_arguments():

@@ -36,7 +36,21 @@ def _timeline_table():
 
 # The shipped CSV fixes the models and years a learner can pick.
 _TABLE = _timeline_table()
-_FIRST, _LAST = int(_TABLE["year"].min()), int(_TABLE["year"].max())
+_FIRST = int(_TABLE["year"].min())
+
+
+def _last_fit_year(table):
+    """The latest first year from which every quantity still has two dense models at
+    different dates to fit a growth rate to."""
+    last = []
+    for column in QUANTITIES.values():
+        known = table[table[column].notna() & table["active_params"].isna()]
+        dates = known.groupby("year")["decimal_year"].nunique().sort_index(ascending=False)
+        last.append(int(dates.index[dates.cumsum() >= 2][0]))
+    return min(last)
+
+
+_LAST_FIT = _last_fit_year(_TABLE)
 
 
 class ModelTimeline(Explorer):
@@ -50,7 +64,7 @@ class ModelTimeline(Explorer):
 
     CONTROLS = (
         Control("quantity", "choice", "parameters", options=tuple(QUANTITIES), label="plot"),
-        Control("fit_since", "int", 2017, low=_FIRST, high=_LAST - 1, label="fit from"),
+        Control("fit_since", "int", 2017, low=_FIRST, high=_LAST_FIT, label="fit from"),
         Control("model", "choice", "GPT-3", options=tuple(_TABLE["model"]), label="details"),
     )
 
