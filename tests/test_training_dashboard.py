@@ -107,6 +107,22 @@ def test_stop_from_another_thread_ends_training_within_one_batch(dashboard):
     assert dashboard.model.predict(np.zeros((1, 28, 28)), verbose=0).shape == (1, 10)
 
 
+def test_train_right_after_stop_starts_a_new_run(dashboard):
+    # Stop then Train once answered "Already training" while the stopped run wound down.
+    dashboard.controls["epochs"].value = 20
+    dashboard.controls["batch_size"].value = 16
+    dashboard.train()
+    first = dashboard.training_run
+    _wait_until(lambda: first.switch.batches_started >= 3)
+    dashboard.stop()
+    dashboard.train()
+    assert "Already training" not in dashboard.message.value
+    assert dashboard.training_run is not first and not first.running
+    assert first.stopped and dashboard.training
+    dashboard.train()  # a second Train while this one runs: said, not started
+    assert "Already training: press Stop first." in dashboard.message.value
+
+
 def test_a_learning_rate_of_zero_is_a_message_not_an_error(dashboard):
     dashboard.controls["learning_rate"].value = 0.0
     assert "learning_rate must be a positive number" in dashboard.message.value

@@ -39,6 +39,10 @@ def _mnist_arrays(data):
     return arrays
 
 
+# How long Train waits for a stopped run to finish before saying it is still stopping.
+STOPPING_WAIT_S = 30.0
+
+
 class TrainingDashboard(Explorer):
     """Controls for an MLP on MNIST, live curves, test accuracy, confusion matrix, mistakes.
 
@@ -136,8 +140,12 @@ class TrainingDashboard(Explorer):
         Problems (a bad control value, training already running) are shown in the
         widget, never raised.
         """
+        if self.training and self.training_run.stopped:
+            # Stop was pressed: the run ends after its batch and a short evaluation.
+            self.wait(timeout=STOPPING_WAIT_S)
         if self.training:
-            self.show_message("Already training: press Stop first.", kind="warning")
+            advice = "it is still stopping" if self.training_run.stopped else "press Stop first"
+            self.show_message(f"Already training: {advice}.", kind="warning")
             return
         try:
             if self._data_error:
