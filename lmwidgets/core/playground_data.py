@@ -7,6 +7,7 @@ regression targets lie about [-1, 1]. Spiral and gaussian also come with 3 or mo
 """
 
 from lmwidgets.core.choices import check_choice
+from lmwidgets.core.params import check_array, check_number, refusal
 
 import numpy as np
 
@@ -43,29 +44,31 @@ def make_dataset(dataset, n_points=500, noise=0, n_classes=2, seed=0):
     (x1 + x2) / 10 reaches 1.2, more with noise, as in the Playground.
     """
     check_choice("dataset", dataset, DATASETS)
-    n_points = int(n_points)
-    if n_points < 2:
-        raise ValueError(f"n_points must be at least 2. Received: n_points={n_points}.")
-    if not 0 <= noise <= 50:
-        raise ValueError(f"noise must be in [0, 50] (percent). Received: noise={noise}.")
-    n_classes = int(n_classes)
+    n_points = check_number("n_points", n_points, low=2, integer=True)
+    _within("noise", noise, 0, 50, "in [0, 50] (percent)")
     if dataset in MULTI_CLASS:
-        if not 2 <= n_classes <= MAX_CLASSES:
-            raise ValueError(
-                f"n_classes must be in [2, {MAX_CLASSES}] for {dataset!r}. "
-                f"Received: n_classes={n_classes}."
-            )
-    elif n_classes != 2 and dataset in CLASSIFICATION:
-        raise ValueError(
-            f"{dataset!r} has 2 classes; more classes are offered by "
-            f"{', '.join(MULTI_CLASS)}. Received: n_classes={n_classes}."
+        n_classes = _within(
+            "n_classes", n_classes, 2, MAX_CLASSES, f"in [2, {MAX_CLASSES}] for {dataset!r}", True
         )
-    rng = np.random.default_rng(seed)
+    elif n_classes != 2 and dataset in CLASSIFICATION:
+        raise refusal(
+            "n_classes", f"2: {dataset!r} has 2 classes, more are offered by "
+            f"{', '.join(MULTI_CLASS)}", n_classes,
+        )  # fmt: skip
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
     generate = _GENERATORS[dataset]
     x, y = generate(rng, n_points, noise / 100.0, n_classes)
     x = np.asarray(x, dtype="float32")
     y = np.asarray(y, dtype="int32" if dataset in CLASSIFICATION else "float32")
     return x, y
+
+
+def _within(argument, value, low, high, allowed, integer=False):
+    """``check_number`` in this module's own words of what is allowed."""
+    try:
+        return check_number(argument, value, low, high, integer=integer)
+    except ValueError:
+        raise refusal(argument, allowed, value) from None
 
 
 def _circle(rng, n, noise, n_classes):
@@ -129,7 +132,7 @@ _BUMPS = np.array(
 
 def multi_gaussian_target(x):
     """The multi_gaussian dataset's noise-free target at points ``x`` (n, 2)."""
-    x = np.asarray(x, dtype="float64")
+    x = _check_points(x, "float64")
     distance = np.hypot(x[:, None, 0] - _BUMPS[:, 0], x[:, None, 1] - _BUMPS[:, 1])
     heights = _BUMPS[:, 2] * np.clip(1 - distance / 2, 0, 1)
     # The Playground keeps, at each point, the bump of largest magnitude.
@@ -155,24 +158,34 @@ _GENERATORS = {
 
 def transform_features(x, features):
     """The chosen input features of 2-D points ``x``: an (n, len(features)) float32 array."""
-    x = _check_points(x)
+    x = _check_points(x, "float64")
+    allowed = f"at least one feature of: {', '.join(FEATURES)}"
+    if isinstance(features, str) or not np.iterable(features):
+        raise refusal("features", allowed, features)
     features = tuple(features)
     if not features:
-        raise ValueError(f"Choose at least one feature from: {', '.join(FEATURES)}.")
+        raise refusal("features", allowed, features)
     for name in features:
         check_choice("feature", name, FEATURES)
-    x1, x2 = x[:, 0].astype("float64"), x[:, 1].astype("float64")
+    x1, x2 = x[:, 0], x[:, 1]
     columns = [_FEATURE_FUNCTIONS[name](x1, x2) for name in features]
-    return np.stack(columns, axis=1).astype("float32")
+    with np.errstate(over="ignore"):
+        result = np.stack(columns, axis=1).astype("float32")
+    if not np.all(np.isfinite(result)):
+        raise refusal("x", "points whose features float32 can hold", x)
+    return result
 
 
 def split(x, y, train_ratio=50, seed=0):
     """``(x_train, y_train, x_test, y_test)``, shuffled; ``train_ratio`` percent to train."""
-    if not 0 < train_ratio < 100:
-        raise ValueError(
-            f"train_ratio must be a percentage in (0, 100). Received: train_ratio={train_ratio}."
-        )
-    order = np.random.default_rng(seed).permutation(len(x))
+    check_number("train_ratio", train_ratio, 0, 100, low_open=True, high_open=True)
+    if np.ndim(x) == 0 or len(x) < 2:
+        raise refusal("x", "an array of at least 2 points", x)
+    if np.ndim(y) == 0 or len(y) != len(x):
+        raise refusal("y", f"an array of one label per point ({len(x)})", y)
+    order = np.random.default_rng(check_number("seed", seed, low=0, integer=True)).permutation(
+        len(x)
+    )
     n_train = min(max(int(len(x) * train_ratio / 100), 1), len(x) - 1)
     train, test = order[:n_train], order[n_train:]
     return x[train], y[train], x[test], y[test]
@@ -183,11 +196,14 @@ def grid(extent=(-EXTENT, EXTENT, -EXTENT, EXTENT), resolution=40):
 
     Row i of a heatmap is ``ys[i]``, column j is ``xs[j]`` (origin at the bottom left).
     """
-    x_min, x_max, y_min, y_max = (float(v) for v in extent)
+    allowed = "(x_min, x_max, y_min, y_max), finite, with x_min < x_max and y_min < y_max"
+    try:
+        x_min, x_max, y_min, y_max = check_array("extent", extent, allowed=allowed)
+    except ValueError:  # also four values, not one
+        raise refusal("extent", allowed, extent) from None
     if not (x_min < x_max and y_min < y_max):
-        raise ValueError(f"extent must be (x_min, x_max, y_min, y_max). Received: {extent}.")
-    if resolution < 2:
-        raise ValueError(f"resolution must be at least 2. Received: resolution={resolution}.")
+        raise refusal("extent", allowed, extent)
+    resolution = check_number("resolution", resolution, low=2, integer=True)
     xs = np.linspace(x_min, x_max, resolution, dtype="float32")
     ys = np.linspace(y_min, y_max, resolution, dtype="float32")
     xx, yy = np.meshgrid(xs, ys)
@@ -200,18 +216,16 @@ def own_data(x, y):
     ``X`` must be (n, 2). Integer-valued ``y`` with at most 6 distinct values is
     classification (labels renumbered 0..k-1 in sorted order); other ``y`` is regression.
     """
-    x = _check_points(x).astype("float32")
+    x = _check_points(x)
+    if len(x) < 4:
+        raise refusal("x", "an (n, 2) array of at least 4 points", x)
+    allowed = f"one label or target per point: shape ({len(x)},), finite numbers"
+    check_array("y", y, ndim=None, dtype="float32", allowed=allowed)
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1 or len(y) != len(x):
-        raise ValueError(
-            f"y must hold one label or target per point: shape ({len(x)},). Received: {y.shape}."
-        )
-    if len(x) < 4:
-        raise ValueError(f"Give at least 4 points. Received: {len(x)}.")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y.astype("float64")))):
-        raise ValueError("X and y must be finite numbers (no NaN or inf).")
+        raise refusal("y", allowed, y)
     values = np.unique(y)
     integral = np.issubdtype(y.dtype, np.integer) or np.all(values == np.round(values))
     if integral and 2 <= len(values) <= MAX_CLASSES:
@@ -225,8 +239,10 @@ def own_data(x, y):
     return x, labels, problem, n_classes, tuple(float(v) for v in extent)
 
 
-def _check_points(x):
-    x = np.asarray(x)
-    if x.ndim != 2 or x.shape[1] != 2:
-        raise ValueError(f"Points must be an (n, 2) array. Received shape: {x.shape}.")
+def _check_points(x, dtype="float32"):
+    """``x`` as an (n, 2) array of ``dtype``, finite there, else a refusal naming ``x``."""
+    allowed = "an (n, 2) array of finite numbers"
+    x = check_array("x", x, ndim=2, min_size=0, dtype=dtype, allowed=allowed)
+    if x.shape[1] != 2:
+        raise refusal("x", allowed, x)
     return x
