@@ -15,6 +15,7 @@ from lmwidgets import backend
 from lmwidgets.core import optimizers
 from lmwidgets.core.choices import check_choice
 from lmwidgets.core.metrics import confusion_matrix  # the one in core.metrics, re-exported
+from lmwidgets.core.params import check_array, check_number, refusal
 
 import numpy as np
 
@@ -44,6 +45,8 @@ class TrainingDiverged(FloatingPointError):
 def output_size(problem, n_classes):
     """Units of the output layer: 1 for regression and two classes, else one per class."""
     check_choice("problem", problem, PROBLEMS)
+    low = 2 if problem == "classification" else 1
+    n_classes = check_number("n_classes", n_classes, low=low, integer=True)
     return n_classes if problem == "classification" and n_classes > 2 else 1
 
 
@@ -66,18 +69,14 @@ def build_model(
     """
     import keras
 
+    n_inputs = check_number("n_inputs", n_inputs, low=1, integer=True)
     layers = check_layers(layers)
     activations = _check_activations(activations, len(layers))
-    check_choice("problem", problem, PROBLEMS)
+    n_outputs = output_size(problem, n_classes)
     check_choice("regularization", regularization, REGULARIZATIONS)
-    if n_inputs < 1:
-        raise ValueError(f"The network needs at least one input. Received: n_inputs={n_inputs}.")
-    if regularization_rate < 0:
-        raise ValueError(f"regularization_rate must be >= 0. Received: {regularization_rate}.")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1). Received: dropout={dropout}.")
-    if problem == "classification" and n_classes < 2:
-        raise ValueError(f"Classification needs at least 2 classes. Received: {n_classes}.")
+    regularization_rate = check_number("regularization_rate", regularization_rate, low=0)
+    dropout = check_number("dropout", dropout, 0, 1, high_open=True)
+    seed = check_number("seed", seed, low=0, integer=True)
     penalty = {
         "none": None,
         "l1": keras.regularizers.L1(regularization_rate),
@@ -96,7 +95,6 @@ def build_model(
             # Keras' torch backend keeps seeds in int32.
             dropout_seed = (seed + index) % 2**31
             h = keras.layers.Dropout(dropout, seed=dropout_seed, name=f"dropout_{index}")(h)
-    n_outputs = output_size(problem, n_classes)
     output_activation = (
         "linear" if problem == "regression" else ("sigmoid" if n_outputs == 1 else "softmax")
     )
@@ -114,8 +112,7 @@ def make_optimizer(name="sgd", learning_rate=0.03):
     Built by the registry, ``core.optimizers.get(name, learning_rate=learning_rate)``.
     """
     check_choice("optimizer", name, OPTIMIZERS)
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0. Received: learning_rate={learning_rate}.")
+    learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
     return optimizers.get(name, learning_rate=learning_rate)
 
 
@@ -128,11 +125,13 @@ def make_loss(loss="cross_entropy", problem="classification", n_classes=2):
     import keras
 
     check_choice("loss", loss, LOSSES)
-    check_choice("problem", problem, PROBLEMS)
+    n_outputs = output_size(problem, n_classes)
     if loss == "cross_entropy":
         if problem == "regression":
-            raise ValueError("cross_entropy needs classes; for regression choose one of: mse, mae.")
-        if output_size(problem, n_classes) == 1:
+            raise refusal(
+                "loss", "one of mse, mae for regression (cross_entropy needs classes)", loss
+            )
+        if n_outputs == 1:
             return keras.losses.BinaryCrossentropy()
         return keras.losses.CategoricalCrossentropy()
     if loss == "mse":
@@ -142,36 +141,39 @@ def make_loss(loss="cross_entropy", problem="classification", n_classes=2):
 
 def encode_targets(y, problem, n_classes):
     """Labels or targets as the float32 matrix the model's output is compared with."""
-    y = np.asarray(y)
-    if problem == "regression" or n_classes == 2:
-        return y.astype("float32").reshape(-1, 1)
-    return np.eye(n_classes, dtype="float32")[y.astype(int)]
+    n_outputs = output_size(problem, n_classes)
+    if problem == "regression":
+        check_array("y", y, ndim=None, min_size=0, dtype="float32")
+        return np.asarray(y).astype("float32").reshape(-1, 1)
+    labels = check_array("y", y, ndim=None, min_size=0, low=0, high=n_classes - 1, integer=True)
+    if n_outputs == 1:
+        return labels.astype("float32").reshape(-1, 1)
+    return np.eye(n_classes, dtype="float32")[labels.reshape(-1).astype(int)]
 
 
 def check_layers(layers):
     """``layers`` as a tuple of ints: 0 to 6 hidden layers of 1 to 8 neurons each."""
+    allowed = f"at most {MAX_LAYERS} hidden layers of 1 to {MAX_NEURONS} neurons each"
+    if isinstance(layers, str) or not np.iterable(layers):
+        raise refusal("layers", allowed, layers)
     try:
-        layers = tuple(int(units) for units in layers)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"layers must be a sequence of neuron counts. Received: {layers!r}."
-        ) from None
-    if len(layers) > MAX_LAYERS or any(not 1 <= units <= MAX_NEURONS for units in layers):
-        raise ValueError(
-            f"layers must be at most {MAX_LAYERS} hidden layers of 1 to {MAX_NEURONS} "
-            f"neurons each. Received: {layers}."
-        )
-    return layers
+        counts = tuple(check_number("layers", u, 1, MAX_NEURONS, integer=True) for u in layers)
+    except ValueError:
+        raise refusal("layers", allowed, layers) from None
+    if len(counts) > MAX_LAYERS:
+        raise refusal("layers", allowed, layers)
+    return counts
 
 
 def _check_activations(activations, n_layers):
     if isinstance(activations, str):
         activations = (activations,) * n_layers
+    allowed = f"one activation name, or one per hidden layer ({n_layers})"
+    if not np.iterable(activations):
+        raise refusal("activations", allowed, activations)
     activations = tuple(activations)
     if len(activations) != n_layers:
-        raise ValueError(
-            f"Give one activation per hidden layer ({n_layers}). Received: {activations}."
-        )
+        raise refusal("activations", allowed, activations)
     from lmwidgets.core.activations import ALIASES
 
     valid = activation_names()
@@ -212,13 +214,23 @@ class Trainer:
         batch_size=10,
         seed=0,
     ):
+        import keras
+
+        if not isinstance(model, keras.Model):
+            raise refusal("model", "a Keras model (from build_model)", model)
+        if not isinstance(optimizer, keras.optimizers.Optimizer):
+            raise refusal("optimizer", "a Keras optimizer (from make_optimizer)", optimizer)
+        loss_fn = make_loss(loss, problem, n_classes)
+        units = model.outputs[0].shape[-1]
+        if output_size(problem, n_classes) != units:
+            raise refusal("n_classes", f"what the model's {units} output unit(s) fit", n_classes)
+        seed = check_number("seed", seed, low=0, integer=True)
         self.model = model
         self.optimizer = optimizer
         self.loss = loss
         self.problem = problem
         self.n_classes = n_classes
         self.batch_size = batch_size
-        loss_fn = make_loss(loss, problem, n_classes)
         self._probe = _layer_probe(model)
         model.compile(optimizer=optimizer, loss=loss_fn)
         optimizer.build(model.trainable_variables)
@@ -239,16 +251,36 @@ class Trainer:
 
     def set_data(self, x_train, y_train, x_test, y_test):
         """The points to train on and to test on (features already transformed)."""
-        n_inputs = self.model.inputs[0].shape[-1]
-        self.x_train = np.asarray(x_train, dtype="float32").reshape(-1, n_inputs)
-        self.x_test = np.asarray(x_test, dtype="float32").reshape(-1, n_inputs)
+        x_train = self._inputs("x_train", x_train)
+        x_test = self._inputs("x_test", x_test)
+        targets = []
+        for argument, x, y in (("y_train", x_train, y_train), ("y_test", x_test, y_test)):
+            if np.ndim(y) == 0 or len(y) != len(x):
+                raise refusal(argument, f"one label or target per point ({len(x)})", y)
+            try:
+                targets.append(encode_targets(y, self.problem, self.n_classes))
+            except ValueError:
+                allowed = "finite targets" if self.problem == "regression" else "class indices"
+                raise refusal(argument, f"{allowed} in 0..{self.n_classes - 1}", y) from None
+        self.x_train, self.x_test = x_train, x_test
         self.labels_train = np.asarray(y_train)
         self.labels_test = np.asarray(y_test)
-        self.y_train = encode_targets(y_train, self.problem, self.n_classes)
-        self.y_test = encode_targets(y_test, self.problem, self.n_classes)
+        self.y_train, self.y_test = targets
+
+    def _inputs(self, argument, x):
+        """``x`` as the float32 (n, n_inputs) array the model takes, else a refusal."""
+        n_inputs = self.model.inputs[0].shape[-1]
+        allowed = f"an (n, {n_inputs}) array of finite numbers"
+        x = check_array(argument, x, ndim=None, min_size=0, dtype="float32", allowed=allowed)
+        if x.ndim == 1 and n_inputs == 1:
+            x = x.reshape(-1, 1)
+        if x.ndim != 2 or x.shape[1] != n_inputs:
+            raise refusal(argument, allowed, x)
+        return x
 
     def reset(self, seed=0):
         """Fresh weights (the same as ``build_model(..., seed=seed)`` gives), epoch 0."""
+        seed = check_number("seed", seed, low=0, integer=True)
         learning_rate = self.learning_rate
         initialize_weights(self.model, seed)
         state = (*self.model.non_trainable_variables, *self.optimizer.variables)
@@ -264,10 +296,7 @@ class Trainer:
 
     @batch_size.setter
     def batch_size(self, value):
-        value = int(value)
-        if value < 1:
-            raise ValueError(f"batch_size must be >= 1. Received: batch_size={value}.")
-        self._batch_size = value
+        self._batch_size = check_number("batch_size", value, low=1, integer=True)
 
     @property
     def learning_rate(self):
@@ -275,9 +304,8 @@ class Trainer:
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if not value > 0:
-            raise ValueError(f"learning_rate must be > 0. Received: learning_rate={value}.")
-        self.optimizer.learning_rate = float(value)
+        value = check_number("learning_rate", value, low=0, low_open=True)
+        self.optimizer.learning_rate = value
 
     def train_epoch(self):
         """Train one epoch; return the mean minibatch loss (with penalties, as optimized).
@@ -315,7 +343,7 @@ class Trainer:
 
         A list of numpy arrays: (n, units) per hidden layer, then the output (n, units).
         """
-        return self._forward(np.asarray(x, dtype="float32"))
+        return self._forward(self._inputs("x", x))
 
     def predict(self, x):
         """The model's output for inputs ``x``: P(class 1), class probabilities, or values."""
@@ -331,7 +359,7 @@ class Trainer:
         n_train, n_test = len(self.x_train), len(self.x_test)
         inputs = [self.x_train, self.x_test]
         if grid_features is not None:
-            inputs.append(np.asarray(grid_features, dtype="float32"))
+            inputs.append(self._inputs("grid_features", grid_features))
         outputs = self.layer_outputs(np.concatenate(inputs))
         output = outputs[-1]
         train_out, test_out = output[:n_train], output[n_train : n_train + n_test]
@@ -361,6 +389,9 @@ def initialize_weights(model, seed):
 
     import keras
 
+    if not isinstance(model, keras.Model):
+        raise refusal("model", "a Keras model (from build_model)", model)
+    seed = check_number("seed", seed, low=0, integer=True)
     for index, layer in enumerate(model.layers):
         if not isinstance(layer, keras.layers.Dense):
             continue
@@ -372,8 +403,10 @@ def initialize_weights(model, seed):
 def loss_value(loss, y_true, y_pred):
     """The loss as Keras defines it (its 1e-7 clipping included), computed in numpy."""
     check_choice("loss", loss, LOSSES)
-    y_true = np.asarray(y_true, dtype="float64")
-    y_pred = np.asarray(y_pred, dtype="float64")
+    y_true = check_array("y_true", y_true, ndim=None, min_size=0)
+    y_pred = check_array("y_pred", y_pred, ndim=None, min_size=0)
+    if y_pred.shape != y_true.shape or y_true.ndim == 0:
+        raise refusal("y_pred", f"an array of y_true's shape {y_true.shape}", y_pred)
     if len(y_true) == 0:
         return float("nan")
     if loss == "mse":
@@ -381,7 +414,10 @@ def loss_value(loss, y_true, y_pred):
     if loss == "mae":
         return float(np.mean(np.abs(y_true - y_pred)))
     eps = 1e-7
-    if y_pred.shape[-1] == 1:
+    several = y_pred.shape[-1] > 1
+    if np.any(y_pred < 0) or np.any(y_pred > 1) or several and np.any(y_pred.sum(axis=-1) == 0):
+        raise refusal("y_pred", "probabilities in [0, 1], each row summing to more than 0", y_pred)
+    if not several:
         p = np.clip(y_pred, eps, 1 - eps)
         return float(np.mean(-(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))))
     p = np.clip(y_pred / np.sum(y_pred, axis=-1, keepdims=True), eps, 1 - eps)
@@ -390,7 +426,10 @@ def loss_value(loss, y_true, y_pred):
 
 def predicted_classes(output):
     """Class indices from the output: threshold 0.5 for one sigmoid unit, else argmax."""
-    output = np.asarray(output)
+    allowed = "an array of finite outputs, one column per output unit"
+    output = check_array("output", output, ndim=None, min_size=0, allowed=allowed)
+    if output.ndim == 0:
+        raise refusal("output", allowed, output)
     if output.shape[-1] == 1:
         return (output[..., 0] >= 0.5).astype("int32")
     return np.argmax(output, axis=-1).astype("int32")
