@@ -3,17 +3,16 @@ keywords in any order, one message format for refused values, hide and lock,
 one refresh per held change, compute-then-render and ``last_error``."""
 
 import json
-import math
 
 import lmwidgets
-from lmwidgets.core import char_transformer, cnn
 from lmwidgets.widgets._base import Explorer, widget_names
 
 import hypothesis.strategies as st
-import keras
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+
+from tests.strategies import make, valid, widget_data
 
 EXPECTED_WIDGETS = {
     "ActivationExplorer", "LossExplorer", "OptimizerPlayground", "TrainingDashboard",
@@ -27,32 +26,7 @@ TRAINS = {"TrainingDashboard", "OverfittingExplorer", "Playground", "ScalingLawL
 
 @pytest.fixture(scope="module")
 def data():
-    """The data arguments of the widgets that show the learner's own data or model."""
-    (images, labels), _ = lmwidgets.datasets.load_mnist("offline")
-    keras.utils.set_random_seed(0)
-    text = "to be or not to be, that is the question.\n" * 4
-    vocab = char_transformer.CharVocab.from_text(text)
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 60)
-    return {
-        "FeatureMapExplorer": {
-            "model": cnn.build_cnn(),
-            "images": images[:8] / 255.0,
-            "labels": labels[:8],
-        },
-        "MetricsExplorer": {"y_true": y, "scores": np.clip(0.3 * y + 0.7 * rng.random(60), 0, 1)},
-        "SamplingExplorer": {
-            "model": char_transformer.build_char_transformer(
-                vocab.size, context=16, embed_dim=16, num_heads=2
-            ),
-            "vocab": vocab,
-        },
-        "TrainingDashboard": {"data": ((images[:64], labels[:64]), (images[64:96], labels[64:96]))},
-    }
-
-
-def make(name, data, **settings):
-    return getattr(lmwidgets, name)(**data.get(name, {}), **settings)
+    return widget_data()
 
 
 def assert_same(a, b, path="result"):
@@ -107,59 +81,6 @@ def test_unknown_keyword_lists_the_valid_ones(name, data):
     assert first in str(error.value)
 
 
-def _bad_values(spec):
-    """Values every kind must refuse."""
-    if spec.kind in ("float", "float_text", "log", "int", "int_text"):
-        return [spec.high + abs(spec.high) + 1, spec.low - abs(spec.low) - 1, math.nan, "1", None]
-    if spec.kind in ("choice", "buttons"):
-        return ["no such option", None]
-    if spec.kind in ("toggle", "toggle_button"):
-        return ["yes", None]
-    return [12345, None]
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED_WIDGETS - TRAINS))
-def test_every_control_refuses_a_bad_value_with_what_is_allowed(name, data):
-    for spec in getattr(lmwidgets, name).CONTROLS:
-        for value in _bad_values(spec):
-            with pytest.raises(ValueError) as error:
-                make(name, data, **{spec.name: value})
-            message = str(error.value)
-            assert f"{spec.name} must be" in message and f"Received: {spec.name}=" in message, (
-                message
-            )
-
-
-def _valid(spec):
-    """A Hypothesis strategy of the values a control accepts."""
-    kind = spec.kind
-    if kind in ("float", "float_text"):
-        return st.floats(spec.low, spec.high)
-    if kind == "log":
-        return (
-            st.floats(math.log10(spec.low), math.log10(spec.high))
-            .map(lambda e: 10.0**e)
-            .filter(lambda v: spec.low <= v <= spec.high)
-        )
-    if kind in ("int", "int_text"):
-        step = int(spec.step or 1)
-        return st.integers(0, (int(spec.high) - int(spec.low)) // step).map(
-            lambda k: int(spec.low) + k * step
-        )
-    if kind in ("choice", "buttons"):
-        return st.sampled_from(spec.values)
-    if kind in ("toggle", "toggle_button"):
-        return st.booleans()
-    if kind in ("multi", "toggles"):
-        return st.lists(st.sampled_from(spec.values), min_size=1, unique=True)
-    if kind == "range":
-        pair = st.tuples(st.floats(spec.low, spec.high), st.floats(spec.low, spec.high))
-        return pair.filter(lambda p: p[0] < p[1])
-    if kind == "text":
-        return st.text("abcdefgh ", min_size=int(spec.low), max_size=min(int(spec.high), 12))
-    raise AssertionError(f"no strategy for kind {kind}")
-
-
 FUZZED = sorted(EXPECTED_WIDGETS - TRAINS - {"FeatureMapExplorer", "SamplingExplorer"})
 
 
@@ -168,7 +89,7 @@ def test_random_valid_states_round_trip(name, data):
     specs = getattr(lmwidgets, name).CONTROLS
 
     @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(st.fixed_dictionaries({}, optional={s.name: _valid(s) for s in specs if s.saved}))
+    @given(st.fixed_dictionaries({}, optional={s.name: valid(s) for s in specs if s.saved}))
     def round_trip(chosen):
         try:
             widget = make(name, data, **chosen)
@@ -250,8 +171,13 @@ def test_a_failed_compute_keeps_the_picture_and_says_what_failed(monkeypatch):
 
 def test_a_bad_value_from_the_front_end_is_a_message():
     explorer = lmwidgets.NeuronExplorer()
+    before = explorer.result
     explorer.controls["x_range"].value = (2.0, 2.0)  # both handles together
-    assert "x_range must be" in explorer.message.value and explorer.last_error is not None
+    assert "x_range must be" in explorer.message.value
+    assert explorer.controls["x_range"].value == (-3.0, 3.0)  # back to the last valid value
+    assert explorer.result is before and explorer.last_error is None  # nothing recomputed
+    explorer.controls["weight"].value = 2.0  # the next change works as always
+    assert explorer.message.value == "" and explorer.result["weight"] == 2.0
 
 
 def test_from_state_refuses_what_is_not_a_state(data):

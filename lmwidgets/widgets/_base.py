@@ -112,6 +112,7 @@ class Explorer(widgets.VBox):
         self._held = 0
         self._pending = []
         self._adjusting = False
+        self._reverting = False
         self._backgrounds = OrderedDict()  # axes layout -> cached picture, for draw()
         self.specs = {spec.name: spec for spec in self.declare()}
         self.controls = {
@@ -133,7 +134,7 @@ class Explorer(widgets.VBox):
         # CSS classes name the widget and each control, so browser tests can find them.
         self.add_class(f"lmwidgets-{type(self).__name__}")
         for name, control in self.controls.items():
-            control.observe(lambda change, name=name: self._on_change(name), names="value")
+            control.observe(lambda change, name=name: self._on_change(name, change), names="value")
             if name in self._hidden:
                 control.layout.display = "none"
         for action in self.ACTIONS:
@@ -268,13 +269,32 @@ class Explorer(widgets.VBox):
                     changed, self._pending = tuple(self._pending), []
                     self.refresh(changed)
 
-    def _on_change(self, name):
+    def _on_change(self, name, change=None):
+        if self._reverting:
+            return
+        if change is not None and not self._adjusting:
+            try:
+                self.specs[name].check(change["new"])
+            except (ValueError, TypeError) as error:
+                self._refuse(name, change["old"], error)
+                return
         with self.hold_refresh():
             if name not in self._pending:
                 self._pending.append(name)
             if not self._adjusting:
                 self._adjust(name)
             self._apply_enabled()
+
+    def _refuse(self, name, old, error):
+        """A value the control's spec refuses (NaN typed into a box, both handles of a
+        range together): the control goes back to its last valid value, and says why.
+        Nothing was computed, so ``last_error`` (the last failed computation) stays."""
+        self._reverting = True
+        try:
+            self.controls[name].value = old
+        finally:
+            self._reverting = False
+        self.show_message(f"{describe(error)} Kept {name}={old!r}.", kind="error")
 
     def _act(self, method):
         try:

@@ -339,6 +339,7 @@ class ToggleSet(widgets.HBox):
     value = traitlets.Tuple()
 
     def __init__(self, options, value, description=""):
+        self._showing = False
         self._buttons = {
             name: widgets.ToggleButton(
                 description=name, value=name in value, layout=widgets.Layout(width="76px")
@@ -353,8 +354,12 @@ class ToggleSet(widgets.HBox):
 
     @traitlets.observe("value")
     def _show(self, change):
-        for name, button in self._buttons.items():
-            button.value = name in change["new"]
+        self._showing = True  # the buttons follow the value: no value of their own meanwhile
+        try:
+            for name, button in self._buttons.items():
+                button.value = name in change["new"]
+        finally:
+            self._showing = False
 
     @traitlets.observe("disabled")
     def _disable(self, change):
@@ -364,6 +369,8 @@ class ToggleSet(widgets.HBox):
     disabled = traitlets.Bool(False)
 
     def _on_toggle(self, change):
+        if self._showing:
+            return
         self.value = tuple(name for name, button in self._buttons.items() if button.value)
 
 
