@@ -218,3 +218,13 @@ def test_bad_arguments_raise_value_errors_naming_what_is_valid(kwargs, message):
         arguments["start"] = (0.0, 0.0)
     with pytest.raises(ValueError, match=message):
         optimizers.trajectory(**arguments)
+
+
+def test_lion_without_momentum_is_refused_in_our_words():
+    # Keras' own message says "must be in the [0, 1] range" and then refuses 0.
+    for call in (
+        lambda: optimizers.get("lion", beta_1=0.0),
+        lambda: optimizers.trajectory("lion", "quadratic", (1.0, 1.0), 0.01, 3, beta_1=0.0),
+    ):
+        with pytest.raises(ValueError, match=r"beta_1 must be in \(0, 1\].*SignSGD"):
+            call()

@@ -22,7 +22,15 @@ from numbers import Real
 
 from lmwidgets import backend
 from lmwidgets.core.choices import check_choice
-from lmwidgets.core.params import merge_params
+from lmwidgets.core.params import (
+    check_array,
+    check_finite_result,
+    check_mapping,
+    check_number,
+    merge_params,
+    refusal,
+    shown,
+)
 
 import numpy as np
 
@@ -104,6 +112,15 @@ PRESETS = {
 # Wrappers around other optimizers, not optimizers of their own.
 _WRAPPERS = {"Optimizer", "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap"}
 _FAMILIAR = ("sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamw", "adamax", "nadam", "lion")
+# Settings that are the decay of a running average. Adam and its kin divide by
+# 1 - beta ** step, so a beta of 1 gives nan on the first step.
+_FRACTIONS = {"momentum", "rho", "ema_momentum"}
+_BETAS = {"beta_1", "beta_2", "adam_beta_1", "adam_beta_2"}
+# Settings that are not numbers or flags.
+_NOT_NUMBERS = {"name", "exclude_layers"}
+MAX_STEPS = 100_000
+FLOAT32_MAX = float(np.finfo("float32").max)
+MAX_GRID_POINTS = 1000
 
 
 def surfaces():
@@ -152,6 +169,28 @@ def _resolve(name, kwargs):
             f"{name} has no setting {', '.join(sorted(unknown))}. Valid settings: "
             f"{', '.join(p for p in valid if p != 'learning_rate')}."
         )
+    beta_1 = kwargs.get("beta_1")
+    if cls.__name__ == "Lion" and isinstance(beta_1, Real) and not 0 < beta_1 <= 1:
+        # Keras' own message says "must be in the [0, 1] range", then refuses 0.
+        raise ValueError(
+            f"For lion, beta_1 must be in (0, 1] (at 0 Lion's step would be the sign of "
+            f"the current gradient alone, i.e. SignSGD). Received: beta_1={beta_1}."
+        )
+    defaults = inspect.signature(cls.__init__).parameters
+    for key, value in kwargs.items():
+        if key in _NOT_NUMBERS or key == "learning_rate":
+            continue
+        default = defaults[key].default
+        if isinstance(default, bool):
+            if not isinstance(value, bool | np.bool_):
+                raise refusal(key, "True or False", value)
+        elif key in _FRACTIONS:
+            check_number(key, value, low=0, high=1)
+        elif key in _BETAS:
+            check_number(key, value, low=0, high=1, high_open=cls.__name__ != "Lion")
+        else:
+            counted = key.endswith(("steps", "frequency"))
+            check_number(key, value, integer=counted, none=default is None)
     return cls, {**preset, **kwargs}
 
 
@@ -163,11 +202,21 @@ def get(name, **settings):
     settings raise ValueError listing the valid ones; a numeric ``learning_rate`` must
     be a finite number > 0 (a Keras schedule is passed on as it is).
     """
+    import keras
+
     cls, kwargs = _resolve(name, settings)
-    learning_rate = kwargs.get("learning_rate")
-    if isinstance(learning_rate, Real) and not (math.isfinite(learning_rate) and learning_rate > 0):
+    learning_rate = kwargs.get("learning_rate", 0.001)
+    schedule = callable(learning_rate) or isinstance(
+        learning_rate, keras.optimizers.schedules.LearningRateSchedule
+    )
+    if not schedule and (
+        isinstance(learning_rate, bool)
+        or not isinstance(learning_rate, Real)
+        or not (math.isfinite(learning_rate) and learning_rate > 0)
+    ):
         raise ValueError(
-            f"learning_rate must be a finite number > 0. Received: learning_rate={learning_rate}."
+            "learning_rate must be a finite number > 0 or a Keras LearningRateSchedule. "
+            f"Received: learning_rate={learning_rate!r}."
         )
     return cls(**kwargs)
 
@@ -208,11 +257,11 @@ def _surface_function(name, params):
 
 
 def _checked_surface_params(name, given):
-    merged = merge_params(name, surface(name).params, given)
-    params = {key: float(value) for key, value in merged.items()}
-    if "condition" in params and not 1 <= params["condition"] < math.inf:
-        raise ValueError(f"condition must be >= 1. Received: condition={params['condition']}.")
-    return params
+    merged = merge_params(name, surface(name).params, check_mapping("surface_params", given))
+    for key, value in merged.items():
+        if isinstance(value, bool) or not (isinstance(value, Real) and 1 <= value < math.inf):
+            raise ValueError(f"{key} must be >= 1 (a finite number). Received: {key}={value!r}.")
+    return {key: float(value) for key, value in merged.items()}
 
 
 def surface_values(name, x, y, **params):
@@ -220,14 +269,20 @@ def surface_values(name, x, y, **params):
     import keras
 
     function = _surface_function(name, _checked_surface_params(name, params))
-    x = np.asarray(x, dtype="float32")
-    y = np.asarray(y, dtype="float32")
-    return keras.ops.convert_to_numpy(function(keras.ops.array(x), keras.ops.array(y)))
+    x = check_array("x", x, ndim=None, min_size=0, dtype="float32")
+    y = check_array("y", y, ndim=None, min_size=0, dtype="float32")
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise refusal("y", f"an array of x's shape {x.shape}", y) from None
+    z = keras.ops.convert_to_numpy(function(keras.ops.array(x), keras.ops.array(y)))
+    return check_finite_result(f"{name} height in float32", z, x=x, y=y)
 
 
 def surface_grid(name, points=80, **params):
     """``(X, Y, Z)`` over the surface's box, for a contour plot."""
     x_min, x_max, y_min, y_max = surface(name).box
+    points = check_number("points", points, low=2, high=MAX_GRID_POINTS, integer=True)
     X, Y = np.meshgrid(np.linspace(x_min, x_max, points), np.linspace(y_min, y_max, points))
     return X, Y, surface_values(name, X, Y, **params)
 
@@ -277,15 +332,20 @@ def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
 
 def _check_run_arguments(surface_name, start, steps):
     box = surface(surface_name).box
-    if not (isinstance(steps, int | np.integer) and steps >= 1):
-        raise ValueError(f"steps must be an integer >= 1. Received: steps={steps!r}.")
-    start = np.asarray(start, dtype="float32")
-    x_min, x_max, y_min, y_max = box
-    if start.shape != (2,) or not (x_min <= start[0] <= x_max and y_min <= start[1] <= y_max):
+    if not (isinstance(steps, int | np.integer) and 1 <= steps <= MAX_STEPS) or isinstance(
+        steps, bool
+    ):
         raise ValueError(
-            f"start must be a point (x, y) in {surface_name}'s domain "
-            f"x in [{x_min}, {x_max}], y in [{y_min}, {y_max}]. Received: start={tuple(start)}."
+            f"steps must be an integer >= 1 (at most {MAX_STEPS}). Received: steps={steps!r}."
         )
+    x_min, x_max, y_min, y_max = box
+    allowed = (
+        f"a point (x, y) in {surface_name}'s domain x in [{x_min}, {x_max}], "
+        f"y in [{y_min}, {y_max}]"
+    )
+    start = check_array("start", start, dtype="float32", allowed=allowed)
+    if start.shape != (2,) or not (x_min <= start[0] <= x_max and y_min <= start[1] <= y_max):
+        raise refusal("start", allowed, tuple(start.tolist()))
     return start
 
 
@@ -298,19 +358,29 @@ def _per_step_rates(learning_rate, steps):
         from lmwidgets.core import schedules
 
         learning_rate = schedules.evaluate(learning_rate, steps)
-    rates = np.asarray(learning_rate, dtype="float64")
-    if rates.ndim == 0:
-        if not (np.isfinite(rates) and rates > 0):
+    try:
+        one_number = np.ndim(learning_rate) == 0
+    except ValueError:  # a ragged list
+        one_number = False
+    if one_number:
+        if isinstance(learning_rate, bool) or not (
+            isinstance(learning_rate, Real) and 0 < learning_rate <= FLOAT32_MAX
+        ):
             raise ValueError(
-                f"learning_rate must be a number > 0. Received: learning_rate={learning_rate}."
+                f"learning_rate must be a number > 0 (at most {FLOAT32_MAX:.4g}, float32's "
+                f"largest). Received: learning_rate={shown(learning_rate)}."
             )
-        return np.full(steps, float(rates))
-    if rates.shape != (steps,) or not np.all(np.isfinite(rates) & (rates >= 0)):
+        return np.full(steps, float(learning_rate))
+    try:
+        rates = check_array("learning_rate", learning_rate, min_size=0, dtype="float32", low=0)
+    except ValueError:
+        rates = None
+    if rates is None or rates.shape != (steps,):
         raise ValueError(
             f"learning_rate, one per step, must be {steps} finite numbers >= 0. "
-            f"Received: {rates.size} numbers, shape {rates.shape}."
+            f"Received: learning_rate={shown(learning_rate)}."
         )
-    return rates
+    return rates.astype("float64")
 
 
 def _first_escape(path, loss, box):
