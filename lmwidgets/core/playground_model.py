@@ -12,6 +12,7 @@ second; the numbers are the same (tested against ``train_on_batch``).
 """
 
 from lmwidgets import backend
+from lmwidgets.core import activations as activation_registry
 from lmwidgets.core import optimizers
 from lmwidgets.core.choices import check_choice
 from lmwidgets.core.metrics import confusion_matrix  # the one in core.metrics, re-exported
@@ -89,7 +90,11 @@ def build_model(
     h = inputs
     for index, (units, activation) in enumerate(zip(layers, activations, strict=True), 1):
         h = keras.layers.Dense(
-            units, activation=activation, kernel_regularizer=penalty, name=f"hidden_{index}"
+            units,
+            # core's get binds what Keras leaves without a default (threshold's threshold).
+            activation=activation_registry.get(activation),
+            kernel_regularizer=penalty,
+            name=f"hidden_{index}",
         )(h)
         if dropout > 0:
             # Keras' torch backend keeps seeds in int32.
