@@ -207,3 +207,24 @@ def test_building_it_trains_nothing_and_the_seed_is_a_control(small_mnist):
     assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(first, again, strict=True))
     with pytest.raises(ValueError, match="l2 must be a number from 0 to 10"):
         lmwidgets.TrainingDashboard(data=small_mnist, l2=1e38)
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "says"),
+    [("y_train", 11, "y_train must be digit labels"), ("y_test", 2.5, "y_test must be digit"),
+     ("x_train", np.nan, "x_train must be 28x28 images"), ("x_test", 300, "x_test must be")],
+)  # fmt: skip
+def test_labels_outside_0_to_9_or_bad_pixels_are_refused_not_trained_on(
+    small_mnist, where, value, says
+):
+    (x_train, y_train), (x_test, y_test) = small_mnist
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    bad = arrays[where].astype(float)
+    bad.flat[0] = value
+    arrays[where] = bad
+    board = lmwidgets.TrainingDashboard(
+        data=((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]))
+    )
+    assert says in board.message.value
+    board.train(wait=True)
+    assert board.model is None and "No data to train on" in board.message.value

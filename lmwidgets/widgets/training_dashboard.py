@@ -10,6 +10,7 @@ prepares the next run.
 import dataclasses
 
 from lmwidgets.core import training
+from lmwidgets.core.params import check_array
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Action, Control
 from lmwidgets.widgets.live_loss_plot import LiveLossPlot
@@ -35,7 +36,26 @@ def _mnist_arrays(data):
                 f"The {name} data must be non-empty 28x28 images with one label each. "
                 f"Received images of shape {images.shape} and {len(labels)} labels."
             )
-        arrays.append((training.scale_images(images), labels.astype("int64")))
+        images = check_array(
+            f"x_{name}",
+            images,
+            ndim=3,
+            low=0,
+            high=255,
+            dtype="float32",
+            allowed="28x28 images of pixel values in [0, 255]",
+        )
+        labels = check_array(
+            f"y_{name}",
+            labels,
+            ndim=1,
+            integer=True,
+            low=0,
+            high=9,
+            dtype="int64",
+            allowed="digit labels, whole numbers 0 to 9",
+        )
+        arrays.append((training.scale_images(images), labels))
     return arrays
 
 
