@@ -191,3 +191,14 @@ def test_nothing_to_train_says_what_to_call_first():
     for n in (0, 1.5, True):
         with pytest.raises(ValueError, match="n must be a whole number >= 1"):
             session.step(n)
+
+
+def test_a_long_run_keeps_a_bounded_history_with_its_first_and_last_epoch(monkeypatch):
+    monkeypatch.setattr(playground_session, "HISTORY_POINTS", 8)
+    session = _session()
+    session.step(30)
+    epochs = session.history["epoch"]
+    assert len(epochs) <= 8 and epochs[0] == 0 and epochs[-1] == 30
+    assert epochs == sorted(epochs)
+    assert len(session.history["test_loss"]) == len(epochs)
+    assert session.snapshot()["history"] == session.history

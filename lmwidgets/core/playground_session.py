@@ -47,6 +47,8 @@ DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse"}
 LOSSES_FOR = {"classification": network.LOSSES, "regression": ("mse", "mae")}
 GRID_RESOLUTION = 70  # grid points a side of every heatmap
 KEPT_NETWORKS = 8  # compiled networks kept for when the learner comes back to one
+# Loss-curve points kept: beyond this, older epochs are thinned (every second one).
+HISTORY_POINTS = 1000
 OWN_DATA = "own data"  # the dataset's name when the points are the learner's
 
 
@@ -268,6 +270,8 @@ class PlaygroundSession:
             history["epoch"].append(trainer.epoch)
             history["train_loss"].append(report["train_loss"])
             history["test_loss"].append(report["test_loss"])
+            if len(history["epoch"]) > HISTORY_POINTS:
+                _thin(history)
         return report
 
     def _advice(self):
@@ -326,3 +330,11 @@ class PlaygroundSession:
 
 def _empty_history():
     return {"epoch": [], "train_loss": [], "test_loss": []}
+
+
+def _thin(history):
+    """Every second point of the history, keeping the first and the last: a run of any
+    length keeps at most ``HISTORY_POINTS`` points (older epochs more sparsely), so a
+    long play neither grows nor slows."""
+    for key, values in history.items():
+        history[key] = values[:-1:2] + values[-1:]
