@@ -115,7 +115,10 @@ class ModelTimeline(Explorer):
             "models": list(known["model"]),
             "years": known["decimal_year"].to_numpy(dtype=float),
             "values": known[column].to_numpy(dtype=float),
-            "active_params": known["active_params"].to_numpy(dtype=float),
+            # A dense model uses every parameter for each token (the CSV leaves it blank).
+            "active_params": known["active_params"]
+            .fillna(known["parameters"])
+            .to_numpy(dtype=float),
             "in_fit": in_fit.to_numpy(),
             "moe": moe.to_numpy(),
             # The record-setters (largest so far) and the MoE models get a label.
