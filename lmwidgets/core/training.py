@@ -12,6 +12,7 @@ from lmwidgets.core import optimizers
 from lmwidgets.core.choices import check_choice
 from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
 from lmwidgets.core.metrics import confusion_matrix
+from lmwidgets.core.params import check_array, check_number, refusal
 
 import keras
 import numpy as np
@@ -42,28 +43,43 @@ class MLPConfig:
         check_choice("activation", self.activation, ACTIVATIONS)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("loss", self.loss, LOSSES)
-        if not 0 <= self.hidden_layers <= 8:
-            raise ValueError(
-                f"hidden_layers must be in 0..8. Received hidden_layers={self.hidden_layers}."
-            )
-        for name in ("units", "batch_size", "epochs"):
-            if getattr(self, name) < 1:
-                raise ValueError(
-                    f"{name} must be a positive integer. Received {name}={getattr(self, name)}."
-                )
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1). Received dropout={self.dropout}.")
-        if not self.l2 >= 0:
-            raise ValueError(f"l2 must be 0 or positive. Received l2={self.l2}.")
-        if not self.learning_rate > 0 or not np.isfinite(self.learning_rate):
-            raise ValueError(
-                "learning_rate must be a positive number (e.g. 0.001). "
-                f"Received learning_rate={self.learning_rate}."
-            )
+        counts = (("hidden_layers", 0, 8), ("units", 1, None), ("batch_size", 1, None),
+                  ("epochs", 1, None))  # fmt: skip
+        for name, low, high in counts:
+            value = check_number(name, getattr(self, name), low, high, integer=True)
+            object.__setattr__(self, name, value)
+        _checked("dropout", self.dropout, "in [0, 1)", low=0, high=1, high_open=True)
+        check_number("l2", self.l2, low=0)
+        _checked(
+            "learning_rate", self.learning_rate, "a positive number (e.g. 0.001)", low=0,
+            low_open=True,
+        )  # fmt: skip
+
+
+def _checked(argument, value, allowed, **bounds):
+    """``check_number`` in this module's own words of what is allowed."""
+    try:
+        return check_number(argument, value, **bounds)
+    except ValueError:
+        raise refusal(argument, allowed, value) from None
+
+
+def _check_config(config):
+    if not isinstance(config, MLPConfig):
+        raise refusal("config", "an MLPConfig", config)
+
+
+def _check_seed(seed, none=False):
+    """A seed Keras takes: None (with ``none``) or an integer from 0 to 2**32 - 1."""
+    allowed = "an integer from 0 to 2**32 - 1" + (" or None" if none else "")
+    return _checked("seed", seed, allowed, low=0, high=2**32 - 1, integer=True, none=none)
 
 
 def mlp_parameter_count(config, input_size=784, n_classes=10):
     """Weights plus biases of the MLP, by the closed form sum of (fan_in + 1) * fan_out."""
+    _check_config(config)
+    input_size = check_number("input_size", input_size, low=1, integer=True)
+    n_classes = check_number("n_classes", n_classes, low=1, integer=True)
     sizes = [input_size, *[config.units] * config.hidden_layers, n_classes]
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:], strict=False))
 
@@ -74,6 +90,18 @@ def build_mlp(config, input_shape=(28, 28), n_classes=10, seed=None):
     ``seed``: if given, Keras' global seed is set first, so the initial weights and the
     dropout masks (and fit's shuffling) are the same on every run with that seed.
     """
+    _check_config(config)
+    allowed = "a non-empty tuple of positive integers (the shape of one example)"
+    if isinstance(input_shape, str) or not np.iterable(input_shape) or not len(input_shape):
+        raise refusal("input_shape", allowed, input_shape)
+    try:
+        input_shape = tuple(
+            check_number("input_shape", n, low=1, integer=True) for n in input_shape
+        )
+    except ValueError:
+        raise refusal("input_shape", allowed, input_shape) from None
+    n_classes = check_number("n_classes", n_classes, low=2, integer=True)
+    seed = _check_seed(seed, none=True)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     regularizer = keras.regularizers.L2(config.l2) if config.l2 > 0 else None
@@ -99,7 +127,12 @@ def build_mlp(config, input_shape=(28, 28), n_classes=10, seed=None):
 def encode_labels(labels, loss, n_classes=10):
     """Class indices for the sparse loss, one-hot rows for the others."""
     check_choice("loss", loss, LOSSES)
-    labels = np.asarray(labels, dtype="int64")
+    n_classes = check_number("n_classes", n_classes, low=1, integer=True)
+    allowed = f"an array of class indices in 0..{n_classes - 1}"
+    labels = check_array(
+        "labels", labels, ndim=None, min_size=0, low=0, high=n_classes - 1, integer=True,
+        allowed=allowed,
+    ).astype("int64")  # fmt: skip
     if loss == "sparse_categorical_crossentropy":
         return labels
     return np.eye(n_classes, dtype="float32")[labels]
@@ -107,10 +140,11 @@ def encode_labels(labels, loss, n_classes=10):
 
 def scale_images(images):
     """uint8 pixels 0..255 -> float32 in [0, 1]."""
-    images = np.asarray(images)
-    if images.size == 0:
-        raise ValueError("The images array is empty; at least one image is needed.")
-    return images.astype("float32") / 255.0
+    allowed = "a non-empty array of pixels in [0, 255]"
+    images = check_array("images", images, ndim=None, dtype="float32", allowed=allowed)
+    if images.min() < 0 or images.max() > 255:
+        raise refusal("images", allowed, images)
+    return images / 255.0
 
 
 def evaluate_classifier(model, x_test, y_test, n_classes=10):
@@ -119,6 +153,22 @@ def evaluate_classifier(model, x_test, y_test, n_classes=10):
     ``recall_matrix`` is the confusion matrix with each row divided by its total: the
     share of each true class given each prediction (a row of no examples stays 0).
     """
+    if not isinstance(model, keras.Model):
+        raise refusal("model", "a Keras model with a softmax output", model)
+    shape = tuple(model.inputs[0].shape[1:])
+    allowed = f"a non-empty array of examples of shape {shape}, finite numbers"
+    x_test = check_array("x_test", x_test, ndim=None, dtype="float32", allowed=allowed)
+    if x_test.shape[1:] != shape:
+        raise refusal("x_test", allowed, x_test)
+    units = model.outputs[0].shape[-1]
+    if isinstance(n_classes, bool) or n_classes != units:
+        raise refusal("n_classes", f"the model's number of outputs ({units})", n_classes)
+    y_test = check_array(
+        "y_test", y_test, low=0, high=n_classes - 1, integer=True,
+        allowed=f"a 1-D array of {len(x_test)} class indices in 0..{n_classes - 1}",
+    )  # fmt: skip
+    if len(y_test) != len(x_test):
+        raise refusal("y_test", f"a 1-D array of {len(x_test)} class indices", y_test)
     probabilities = np.asarray(model.predict(x_test, batch_size=512, verbose=0))
     predictions = probabilities.argmax(axis=1)
     y_test = np.asarray(y_test, dtype="int64")
@@ -194,6 +244,12 @@ class DivergenceGuard(keras.callbacks.Callback):
 
 def divergence_advice(diverged, **settings):
     """One sentence for a learner: when the loss broke, the likely causes, what is kept."""
+    allowed = 'a dict {"epoch": an integer >= 1, "loss": the loss}'
+    if not isinstance(diverged, dict) or "loss" not in diverged:
+        raise refusal("diverged", allowed, diverged)
+    _checked("diverged", diverged.get("epoch"), allowed, low=1, integer=True)
+    for name, value in settings.items():
+        check_number(name, value)
     named = ", ".join(f"{name} = {value:g}" for name, value in settings.items())
     return (
         f"Training stopped at epoch {diverged['epoch']}: the loss became {diverged['loss']}. "
@@ -212,6 +268,10 @@ class BackgroundFit:
     """
 
     def __init__(self, model, on_done=None, **fit_kwargs):
+        if not isinstance(model, keras.Model):
+            raise refusal("model", "a compiled Keras model", model)
+        if on_done is not None and not callable(on_done):
+            raise refusal("on_done", "None or a function of the run", on_done)
         self.model = model
         self.switch = StopSwitch()
         self.guard = DivergenceGuard()
@@ -269,9 +329,8 @@ NOISE_STD = 0.3
 
 def noisy_sine(n, seed=0):
     """n points x ~ U(-1, 1), y = sin(3x) + N(0, NOISE_STD^2), as float32 column arrays."""
-    if n < 1:
-        raise ValueError(f"n must be a positive integer. Received n={n}.")
-    rng = np.random.default_rng(seed)
+    n = check_number("n", n, low=1, integer=True)
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
     x = rng.uniform(-1, 1, size=(n, 1)).astype("float32")
     y = (clean_sine(x) + rng.normal(0, NOISE_STD, size=(n, 1))).astype("float32")
     return x, y
@@ -279,6 +338,7 @@ def noisy_sine(n, seed=0):
 
 def clean_sine(x):
     """sin(3x): the curve the noisy samples scatter around, what a perfect model learns."""
+    check_array("x", x, ndim=None, min_size=0)
     return np.sin(3 * np.asarray(x))
 
 
@@ -288,10 +348,12 @@ def regression_mlp(dropout=0.0, l2=0.0, units=128, hidden_layers=3, learning_rat
     Its initial weights are Keras' defaults drawn with NumPy from ``seed``: the same
     network on every backend.
     """
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1). Received dropout={dropout}.")
-    if not l2 >= 0:
-        raise ValueError(f"l2 must be 0 or positive. Received l2={l2}.")
+    dropout = _checked("dropout", dropout, "in [0, 1)", low=0, high=1, high_open=True)
+    l2 = check_number("l2", l2, low=0)
+    units = check_number("units", units, low=1, integer=True)
+    hidden_layers = check_number("hidden_layers", hidden_layers, low=0, integer=True)
+    learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
+    seed = _check_seed(seed)
     regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
     rng = np.random.default_rng(seed)
     initial = {"kernel_initializer": NumpyGlorotUniform(rng), "bias_initializer": Zeros()}
@@ -323,10 +385,15 @@ def overfitting_run(
     ``diverged`` is None, or ``{"epoch", "loss"}`` when a recorded loss was NaN or
     infinite: training stopped there, and the curves end with that value.
     """
-    if train_size < 2:
-        raise ValueError(f"train_size must be at least 2. Received train_size={train_size}.")
-    if epochs < 1:
-        raise ValueError(f"epochs must be a positive integer. Received epochs={epochs}.")
+    train_size = check_number("train_size", train_size, low=2, integer=True)
+    epochs = check_number("epochs", epochs, low=1, integer=True)
+    val_size = check_number("val_size", val_size, low=1, integer=True)
+    points = check_number("points", points, low=1, integer=True)
+    seed = _checked(
+        "seed", seed, "an integer from 0 to 2**32 - 2", low=0, high=2**32 - 2, integer=True
+    )
+    dropout = _checked("dropout", dropout, "in [0, 1)", low=0, high=1, high_open=True)
+    l2 = check_number("l2", l2, low=0)
     keras.utils.set_random_seed(seed)
     x_train, y_train = noisy_sine(train_size, seed=seed)
     x_val, y_val = noisy_sine(val_size, seed=seed + 1)
