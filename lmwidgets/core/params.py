@@ -157,3 +157,27 @@ def merge_params(name, defaults, given):
         listed = ", ".join(sorted(str(key) for key in unknown))
         raise ValueError(f"{name} has no parameter {listed}. Valid parameters: {valid}.")
     return {**defaults, **given}
+
+
+def _all_finite(result):
+    if isinstance(result, dict):
+        return all(_all_finite(value) for value in result.values())
+    if isinstance(result, list | tuple):
+        return all(_all_finite(value) for value in result)
+    array = np.asarray(result)
+    return array.dtype.kind not in "fc" or bool(np.all(np.isfinite(array)))
+
+
+def check_finite_result(what, result, **arguments):
+    """``result`` if every number in it is finite, else a ValueError naming ``arguments``.
+
+    For results that overflow although each argument is valid on its own (``6 * N * D``
+    past 1.8e308, ``exp(100)`` in float32): ``"n_params and n_tokens must give a finite
+    training compute. Received: n_params=1e+200, n_tokens=1e+200."``.
+    """
+    if _all_finite(result):
+        return result
+    names = list(arguments)
+    names = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    received = ", ".join(f"{key}={shown(value)}" for key, value in arguments.items())
+    raise ValueError(f"{names} must give a finite {what}. Received: {received}.")
