@@ -6,6 +6,8 @@ the same way: which argument, what was received, and what is allowed, in the
 order a learner meets them.
 """
 
+import numpy as np
+
 
 def _plural(noun):
     if noun.endswith(("s", "x", "ch", "sh")):
@@ -27,6 +29,8 @@ def check_choice(argument, value, valid):
         found = value in valid
     except (TypeError, ValueError):  # e.g. an array, compared elementwise
         found = False
+    if isinstance(value, bool | np.bool_) and not any(isinstance(c, bool) for c in valid):
+        found = False  # True == 1, but True is not the choice 1
     if found:
         return value
     listed = ", ".join(str(choice) for choice in valid) or "none"
