@@ -14,7 +14,13 @@ import inspect
 
 from lmwidgets import backend
 from lmwidgets.core.choices import check_choice
-from lmwidgets.core.params import merge_params
+from lmwidgets.core.params import (
+    check_array,
+    check_finite_result,
+    check_number,
+    merge_params,
+    shown,
+)
 
 import numpy as np
 
@@ -46,6 +52,8 @@ _VECTOR_ARGUMENTS = {"x", "axis"}
 _REQUIRED_DEFAULTS = {"threshold": {"threshold": 0.0, "default_value": 0.0}}
 # Arguments that cannot be a slider value (None means "no cap").
 _NOT_TUNABLE = {"relu": {"max_value"}}
+# Lower bounds (value, excluded) of parameters Keras divides by or takes a root of.
+_LOWER_BOUNDS = {("celu", "alpha"): (0.0, True), ("squareplus", "b"): (0.0, False)}
 
 
 def _keras_activations():
@@ -115,11 +123,20 @@ def _checked_parameters(name, given):
     merged = merge_params(name, defaults, given)
     for key, value in merged.items():
         if isinstance(defaults[key], bool):
+            if not isinstance(value, bool | np.bool_):
+                raise ValueError(
+                    f"{name}'s {key} must be True or False. Received: {key}={shown(value)}."
+                )
             merged[key] = bool(value)
-        elif not np.isfinite(float(value)):
-            raise ValueError(f"{name}'s {key} must be a finite number. Received: {key}={value}.")
-        else:
-            merged[key] = float(value)
+            continue
+        low, excluded = _LOWER_BOUNDS.get((name, key), (None, False))
+        try:
+            merged[key] = check_number(key, value, low=low, low_open=excluded)
+        except ValueError:
+            bound = "" if low is None else f" {'>' if excluded else '>='} {low:g}"
+            raise ValueError(
+                f"{name}'s {key} must be a finite number{bound}. Received: {key}={shown(value)}."
+            ) from None
     return merged
 
 
@@ -133,11 +150,10 @@ def evaluate(name, x, **params):
     name = canonical_name(name)
     params = _checked_parameters(name, params)
     function = getattr(_keras_activations(), name)
-    x = np.asarray(x, dtype="float32")
-    if x.size and not np.all(np.isfinite(x)):
-        raise ValueError("x must be finite numbers.")
+    x = check_array("x", x, ndim=None, min_size=0, dtype="float32")
     y, dy = backend.compiled_value_and_gradient(function, x, **params)
-    return np.asarray(y, dtype="float32"), np.asarray(dy, dtype="float32")
+    y, dy = np.asarray(y, dtype="float32"), np.asarray(dy, dtype="float32")
+    return check_finite_result(f"{name}(x) and slope in float32", (y, dy), x=x, **params)
 
 
 def gradient_regions(dy, vanishing=0.01):
@@ -145,7 +161,6 @@ def gradient_regions(dy, vanishing=0.01):
 
     ``{"dead": f'(x) == 0, "saturated": 0 < |f'(x)| < vanishing}``.
     """
-    dy = np.abs(np.asarray(dy, dtype="float64"))
-    if not vanishing > 0:
-        raise ValueError(f"vanishing must be > 0. Received: vanishing={vanishing}.")
+    dy = np.abs(check_array("dy", dy, ndim=None, min_size=0))
+    check_number("vanishing", vanishing, low=0, low_open=True)
     return {"dead": dy == 0, "saturated": (dy > 0) & (dy < vanishing)}
