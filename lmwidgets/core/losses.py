@@ -12,10 +12,12 @@ curated subsets of ``names()``.
 
 import functools
 import inspect
+import math
+from numbers import Real
 
 from lmwidgets import backend
 from lmwidgets.core.choices import check_choice
-from lmwidgets.core.params import merge_params
+from lmwidgets.core.params import check_array, check_finite_result, check_number, merge_params
 
 import numpy as np
 
@@ -95,14 +97,17 @@ def parameters(name):
 
 
 def _check_value(key, value):
+    expected = "> 0" if key in _POSITIVE else ">= 0" if key in _NON_NEGATIVE else "in [0, 1]"
     if (
-        not np.isfinite(value)
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not math.isfinite(value)
         or (key in _POSITIVE and value <= 0)
         or (key in _NON_NEGATIVE and value < 0)
         or (key in _UNIT_INTERVAL and not 0 <= value <= 1)
     ):
-        expected = "> 0" if key in _POSITIVE else ">= 0" if key in _NON_NEGATIVE else "in [0, 1]"
-        raise ValueError(f"{key} must be {expected}. Received: {key}={value}.")
+        raise ValueError(f"{key} must be {expected}. Received: {key}={value!r}.")
+    return float(value)
 
 
 def get(name, **params):
@@ -120,7 +125,7 @@ def get(name, **params):
     merge_params(name, parameters(name), params)
     for key, value in params.items():
         if key in _POSITIVE | _NON_NEGATIVE | _UNIT_INTERVAL:
-            _check_value(key, float(value))
+            _check_value(key, value)
     return functools.update_wrapper(functools.partial(function, **params), function)
 
 
@@ -132,17 +137,7 @@ def _keras_loss(name, family):
 
 def _checked_params(name, family, given):
     merged = merge_params(name, family[name], given)
-    params = {key: float(value) for key, value in merged.items()}
-    for key, value in params.items():
-        _check_value(key, value)
-    return params
-
-
-def _finite_array(values, what):
-    values = np.asarray(values, dtype="float32")
-    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError(f"{what} must be a non-empty 1-D array of finite numbers.")
-    return values
+    return {key: _check_value(key, value) for key, value in merged.items()}
 
 
 def _per_point(loss, y_true):
@@ -163,7 +158,7 @@ def regression_curve(name, errors, **params):
     """
     loss = _keras_loss(name, REGRESSION)
     params = _checked_params(name, REGRESSION, params)
-    errors = _finite_array(errors, "errors")
+    errors = check_array("errors", errors, dtype="float32")
     y_true = np.zeros((errors.size, 1), dtype="float32")
     per_point = _per_point(lambda t, p: loss(t, p, **params), y_true)
     values, slopes = backend.value_and_gradient(per_point, errors)
@@ -177,7 +172,11 @@ def classification_curve(name, p, label, **params):
     read it as a probability (Keras clips it to [1e-7, 1 - 1e-7]); hinge and
     squared_hinge read it as a score and turn the label 0/1 into -1/+1.
     """
-    if label not in (0, 1):
+    try:
+        binary = label in (0, 1)
+    except (TypeError, ValueError):  # an array, compared elementwise
+        binary = False
+    if not binary:
         raise ValueError(f"label must be 0 or 1. Received: label={label!r}.")
     return _classification(name, p, (label,), params)[label]
 
@@ -191,9 +190,7 @@ def classification_curves(name, p, **params):
 def _classification(name, p, labels, params):
     loss = _keras_loss(name, CLASSIFICATION)
     params = _checked_params(name, CLASSIFICATION, params)
-    p = _finite_array(p, "p")
-    if np.any((p < 0) | (p > 1)):
-        raise ValueError("p must lie in [0, 1] (a predicted probability).")
+    p = check_array("p", p, dtype="float32", low=0, high=1)
     y_true = np.repeat(np.array(labels, dtype="float32"), p.size)[:, None]
     per_point = _per_point(lambda t, q: loss(t, q, **params), y_true)
     values, slopes = backend.value_and_gradient(per_point, np.tile(p, len(labels)))
@@ -203,6 +200,7 @@ def _classification(name, p, labels, params):
 
 
 FIT_STEPS = 400
+GAIN_PER_SPREAD = 0.1
 
 
 @functools.lru_cache(maxsize=32)
@@ -225,7 +223,7 @@ def _compiled_fit(name):
     state = [keras.ops.copy(v.value) for v in optimizer.variables]
 
     def step(carry):
-        line, optimizer_state, x, y, params = carry
+        line, optimizer_state, x, y, params, gain = carry
 
         def total(line):
             prediction = line[0] * x + line[1]
@@ -236,10 +234,10 @@ def _compiled_fit(name):
             optimizer,
             [variable],
             [keras.ops.copy(v) for v in optimizer_state],
-            [grad],
+            [grad * gain],
             [keras.ops.copy(line)],
         )
-        return (line_next, optimizer_state, x, y, params), (value,)
+        return (line_next, optimizer_state, x, y, params, gain), (value,)
 
     return backend.compiled_loop(step, FIT_STEPS), state
 
@@ -256,10 +254,12 @@ def robust_fit(x, y, loss, **params):
 
     _keras_loss(loss, REGRESSION)
     params = _checked_params(loss, REGRESSION, params)
-    x = _finite_array(x, "x").astype("float64")
-    y = _finite_array(y, "y").astype("float64")
-    if x.size != y.size or x.size < 2:
-        raise ValueError("x and y must have the same length, at least 2.")
+    x = check_array("x", x, min_size=2, dtype="float32").astype("float64")
+    y = check_array("y", y, dtype="float32").astype("float64")
+    if x.size != y.size:
+        raise ValueError(
+            f"x and y must have the same length. Received: {x.size} x values, {y.size} y values."
+        )
     # Only x is rescaled, and y shifted: the losses compare residuals in y's own units
     # (huber's delta, log_cosh's bend), so y must keep its scale.
     x_center, x_scale = x.mean(), x.std() or 1.0
@@ -271,19 +271,27 @@ def robust_fit(x, y, loss, **params):
     x_std = keras.ops.convert_to_tensor(((x - x_center) / x_scale).astype("float32"))
     y_centered = keras.ops.convert_to_tensor((y - y_center).astype("float32"))
     start = keras.ops.zeros((2,), dtype="float32")
-    (line, *_), _ = run((start, list(state), x_std, y_centered, params_in))
+    # The slope of the mean squared error grows with the residuals; the other losses' slopes
+    # are at most 1 per point, so their steps grow with y's spread to reach the line.
+    spread = np.abs(y - y_center).max()
+    gain = 1.0 if loss == "mean_squared_error" else max(1.0, GAIN_PER_SPREAD * spread)
+    gain = keras.ops.convert_to_tensor(gain, "float32")
+    (line, *_), _ = run((start, list(state), x_std, y_centered, params_in, gain))
     slope_std, intercept_std = (float(v) for v in keras.ops.convert_to_numpy(line))
     slope = slope_std / x_scale
     intercept = y_center + intercept_std - slope * x_center
+    fit = {"slope": float(slope), "intercept": float(intercept)}
+    check_finite_result(f"{loss} line in float32", fit, x=x, y=y)
     final = regression_curve(loss, slope * x + intercept - y, **params)[0]
-    return {"slope": float(slope), "intercept": float(intercept), "loss": float(np.mean(final))}
+    fit["loss"] = float(np.mean(final))
+    return check_finite_result(f"{loss} in float32", fit, x=x, y=y)
 
 
 def outlier_data(strength, points=20, seed=0):
     """``(x, y)``: points near the line y = 2x + 1, the right-most one pushed up by ``strength``."""
-    if not np.isfinite(strength):
-        raise ValueError(f"strength must be a finite number. Received: strength={strength}.")
-    rng = np.random.default_rng(seed)
+    strength = check_number("strength", strength)
+    points = check_number("points", points, low=2, integer=True)
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
     x = np.linspace(0.0, 4.0, points)
     y = 2.0 * x + 1.0 + 0.4 * rng.normal(size=points)
     y[-1] += strength
