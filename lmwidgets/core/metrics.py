@@ -7,6 +7,8 @@ their names are listed under ``"undefined"`` so a display can say why.
 
 from numbers import Real
 
+from lmwidgets.core.params import check_array, check_finite_result, check_number
+
 import numpy as np
 
 # The threshold a classifier's probability is usually cut at (scores >= it are positive).
@@ -14,36 +16,29 @@ DEFAULT_THRESHOLD = 0.5
 
 
 def _binary_inputs(y_true, scores):
-    y_true = np.asarray(y_true)
-    scores = np.asarray(scores, dtype="float64")
-    if y_true.ndim != 1 or scores.ndim != 1:
-        raise ValueError(
-            "y_true and scores must be 1-D arrays of the same length. "
-            f"Received shapes {y_true.shape} and {scores.shape}."
-        )
-    if len(y_true) == 0:
-        raise ValueError("y_true and scores are empty; at least one example is needed.")
+    y_true = check_array(
+        "y_true",
+        y_true,
+        integer=True,
+        low=0,
+        high=1,
+        allowed="a non-empty 1-D array of binary labels 0 and 1 (for more classes use "
+        "one_vs_rest())",
+    )
+    scores = check_array(
+        "scores", scores, low=0, high=1, allowed="a 1-D array of probabilities in [0, 1]"
+    )
     if len(y_true) != len(scores):
         raise ValueError(
-            f"y_true has {len(y_true)} labels but scores has {len(scores)} values; they must match."
-        )
-    labels = set(np.unique(y_true).tolist())
-    if not labels <= {0, 1}:
-        raise ValueError(
-            f"y_true must hold binary labels 0 and 1. Received labels {sorted(labels)}; "
-            "for more classes use one_vs_rest()."
-        )
-    if not np.all(np.isfinite(scores)) or scores.min() < 0 or scores.max() > 1:
-        raise ValueError(
-            "scores must be probabilities in [0, 1]. "
-            f"Received values from {scores.min()} to {scores.max()}."
+            f"scores must match y_true: one score per label ({len(y_true)}). "
+            f"Received: {len(scores)} scores."
         )
     return y_true.astype(bool), scores
 
 
 def _check_threshold(threshold):
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be in [0, 1]. Received threshold={threshold}.")
+    if isinstance(threshold, bool) or not (isinstance(threshold, Real) and 0 <= threshold <= 1):
+        raise ValueError(f"threshold must be in [0, 1]. Received: threshold={threshold!r}.")
 
 
 def _ratio(numerator, denominator):
@@ -150,15 +145,15 @@ def precision_recall_curve(y_true, scores):
 
 def area_under_curve(x, y):
     """Area under a piecewise-linear curve through the points (x, y), by the trapezoid rule."""
-    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    if x.ndim != 1 or x.shape != y.shape or x.size < 2:
+    x, y = check_array("x", x, min_size=2), check_array("y", y, min_size=2)
+    if x.shape != y.shape:
         raise ValueError(
             "x and y must be 1-D arrays of the same length, at least 2 points. "
-            f"Received shapes x={x.shape} and y={y.shape}."
+            f"Received: {x.size} x values, {y.size} y values."
         )
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise ValueError("x and y must be finite numbers (no nan or inf).")
-    return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        area = float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
+    return check_finite_result("area", area, x=x, y=y)
 
 
 def _require_classes(y_true, needed, metric):
@@ -168,7 +163,8 @@ def _require_classes(y_true, needed, metric):
         name = {0: "negatives (0)", 1: "positives (1)"}
         raise ValueError(
             f"{metric} needs {' and '.join(name[c] for c in needed)} in y_true; it has no "
-            f"{' and no '.join(name[c] for c in missing)}. Received labels {sorted(present)}."
+            f"{' and no '.join(name[c] for c in missing)}. Received: y_true with labels "
+            f"{sorted(present)}."
         )
 
 
@@ -194,19 +190,26 @@ def average_precision(y_true, scores):
 
 def one_vs_rest(y_true, class_scores, positive_class):
     """Binary labels (1 where y_true == positive_class) and that class's score column."""
-    y_true = np.asarray(y_true)
-    class_scores = np.asarray(class_scores, dtype="float64")
-    if class_scores.ndim != 2 or len(class_scores) != len(y_true):
+    class_scores = check_array("class_scores", class_scores, ndim=2, min_size=0)
+    y_true = check_array(
+        "y_true", y_true, min_size=0, allowed=f"a 1-D array of {len(class_scores)} labels"
+    )
+    if len(y_true) != len(class_scores):
         raise ValueError(
             "class_scores must be a 2-D array (examples, classes) with one row per label. "
-            f"Received shape {class_scores.shape} for {len(y_true)} labels."
+            f"Received: shape {class_scores.shape} for {len(y_true)} labels."
         )
     n_classes = class_scores.shape[1]
-    if positive_class not in range(n_classes):
+    try:
+        found = not isinstance(positive_class, bool) and positive_class in range(n_classes)
+    except (TypeError, ValueError):  # an array, compared elementwise
+        found = False
+    if not found:
         raise ValueError(
             f"positive_class must be one of 0..{n_classes - 1}. "
-            f"Received positive_class={positive_class!r}."
+            f"Received: positive_class={positive_class!r}."
         )
+    positive_class = int(positive_class)
     return (y_true == positive_class).astype("int64"), class_scores[:, positive_class]
 
 
@@ -216,25 +219,19 @@ def confusion_matrix(y_true, y_pred, n_classes):
     The one confusion matrix of ``core`` (``playground_model`` and ``training`` use it):
     rows are true classes, columns predicted ones, int64 counts.
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, Real) or n_classes < 1:
-        whole = False
-    else:
-        whole = float(n_classes).is_integer()
-    if not whole:
-        raise ValueError(f"n_classes must be an integer >= 1. Received n_classes={n_classes!r}.")
-    n_classes = int(n_classes)
-    y_true, y_pred = np.asarray(y_true, dtype="int64"), np.asarray(y_pred, dtype="int64")
-    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+    n_classes = check_number("n_classes", n_classes, low=1, integer=True)
+    indices = {}
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        allowed = f"a 1-D array of class indices in 0..{n_classes - 1}"
+        indices[name] = check_array(
+            name, values, min_size=0, integer=True, low=0, high=n_classes - 1, allowed=allowed
+        ).astype("int64")
+    y_true, y_pred = indices["y_true"], indices["y_pred"]
+    if y_true.shape != y_pred.shape:
         raise ValueError(
             "y_true and y_pred must be 1-D arrays of the same length. "
-            f"Received shapes {y_true.shape} and {y_pred.shape}."
+            f"Received: {y_true.size} labels in y_true, {y_pred.size} in y_pred."
         )
-    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
-        if len(values) and (values.min() < 0 or values.max() >= n_classes):
-            raise ValueError(
-                f"{name} must hold class indices in 0..{n_classes - 1}. "
-                f"Received values from {values.min()} to {values.max()}."
-            )
     counts = np.zeros((n_classes, n_classes), dtype="int64")
     np.add.at(counts, (y_true, y_pred), 1)
     return counts
