@@ -7,35 +7,40 @@ likely tokens whose probability reaches p. Filters apply in that order, each
 renormalizing what is left, as Hugging Face's generate does.
 """
 
+from lmwidgets.core.params import check_array, check_number, refusal
+
 import numpy as np
 
 # The logit given to a token that must never be drawn (e.g. padding): finite, so the
 # logits stay valid input for ``next_token_distribution``, and so far below any real
 # logit that its probability is exactly 0 in float64.
 MASKED_LOGIT = -1e9
+# How far from 1 a distribution's sum may be (rounding of a float64 softmax).
+SUM_TOLERANCE = 1e-6
 
 
 def _check(temperature, top_k, top_p):
-    if not (np.isfinite(temperature) and temperature >= 0):
-        raise ValueError(
-            f"temperature must be 0 (greedy) or positive. Received temperature={temperature}."
-        )
-    if top_k is not None and (int(top_k) != top_k or top_k < 1):
-        raise ValueError(f"top_k must be None (off) or an integer >= 1. Received top_k={top_k}.")
-    if top_p is not None and not 0 < top_p <= 1:
-        raise ValueError(f"top_p must be None (off) or in (0, 1]. Received top_p={top_p}.")
+    check_number("temperature", temperature, low=0)
+    check_number("top_k", top_k, low=1, integer=True, none=True)
+    check_number("top_p", top_p, low=0, low_open=True, high=1, none=True)
 
 
 def softmax(logits):
     """Probabilities from logits, in float64 (shifted by the max, so no overflow)."""
-    logits = np.asarray(logits, dtype="float64")
+    return _softmax(check_array("logits", logits, ndim=None))
+
+
+def _softmax(logits):
     shifted = np.exp(logits - logits.max())
     return shifted / shifted.sum()
 
 
 def entropy(probabilities):
-    """Shannon entropy in nats; tokens of probability 0 contribute nothing."""
-    p = np.asarray(probabilities, dtype="float64")
+    """Shannon entropy in nats of a distribution (probabilities in [0, 1] that sum to 1);
+    tokens of probability 0 contribute nothing."""
+    p = check_array("probabilities", probabilities, ndim=None, low=0, high=1)
+    if abs(p.sum() - 1) > SUM_TOLERANCE:
+        raise refusal("probabilities", "probabilities that sum to 1", probabilities)
     p = p[p > 0]
     return float(-(p * np.log(p)).sum()) + 0.0  # + 0.0 turns -0.0 into 0.0
 
@@ -47,11 +52,7 @@ def next_token_distribution(logits, temperature=1.0, top_k=None, top_p=None):
     the first most likely token gets probability 1); ``top_k`` None or >= 1;
     ``top_p`` None or in (0, 1]. Returns a float64 array that sums to 1.
     """
-    logits = np.asarray(logits, dtype="float64")
-    if logits.ndim != 1 or logits.size == 0:
-        raise ValueError(f"logits must be a non-empty 1-D array. Received shape {logits.shape}.")
-    if not np.all(np.isfinite(logits)):
-        raise ValueError("logits must be finite numbers (no nan or inf).")
+    logits = check_array("logits", logits)
     _check(temperature, top_k, top_p)
     if temperature == 0:
         greedy = np.zeros_like(logits)
@@ -60,7 +61,7 @@ def next_token_distribution(logits, temperature=1.0, top_k=None, top_p=None):
     # Shifted before dividing: the largest logit stays 0 however small the temperature,
     # so a temperature near 0 tends to greedy instead of overflowing to inf - inf.
     with np.errstate(over="ignore"):
-        probabilities = softmax((logits - logits.max()) / temperature)
+        probabilities = _softmax((logits - logits.max()) / temperature)
     # Most likely first; ties keep vocabulary order, so the result is deterministic.
     order = np.argsort(-probabilities, kind="stable")
     keep = np.ones(logits.size, dtype=bool)
@@ -87,23 +88,32 @@ def mask_tokens(logits, token_ids):
     temperature, top-k and top-p, as padding must (``mask_tokens(logits, [PAD_ID])``).
     At least one token must stay unmasked.
     """
-    logits = np.array(logits, dtype="float64")
-    if logits.ndim != 1 or logits.size == 0:
-        raise ValueError(f"logits must be a non-empty 1-D array. Received shape {logits.shape}.")
-    ids = np.asarray(token_ids).ravel()
+    logits = check_array("logits", logits)
+    allowed = f"integers in 0..{logits.size - 1}"
+    try:
+        ids = np.asarray(token_ids).ravel()
+    except ValueError:  # a ragged list
+        raise refusal("token_ids", allowed, token_ids) from None
     if ids.size and (
         not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= logits.size
     ):
+        raise refusal("token_ids", allowed, token_ids)
+    ids = ids.astype("int64")  # [] reads as floats
+    if np.unique(ids).size == logits.size:
         raise ValueError(
-            f"token_ids must be integers in 0..{logits.size - 1}. Received token_ids={token_ids!r}."
+            "Every token is masked: token_ids must leave at least one of the "
+            f"{logits.size} tokens possible. Received: token_ids={token_ids!r}."
         )
     logits[ids] = MASKED_LOGIT
-    if np.unique(ids).size == logits.size:
-        raise ValueError("Every token is masked; at least one must stay possible.")
     return logits
 
 
 def sample(probabilities, rng):
-    """One token index drawn from ``probabilities`` with a numpy Generator."""
-    p = np.asarray(probabilities, dtype="float64")
+    """One token index drawn from ``probabilities`` (weights >= 0, normalized here) with a
+    numpy Generator."""
+    p = check_array("probabilities", probabilities, low=0)
+    if not p.sum() > 0:
+        raise refusal("probabilities", "weights >= 0 with a positive sum", probabilities)
+    if not isinstance(rng, np.random.Generator):
+        raise refusal("rng", "a numpy Generator (numpy.random.default_rng(seed))", rng)
     return int(rng.choice(p.size, p=p / p.sum()))
