@@ -14,6 +14,7 @@ from math import isfinite, sqrt
 from numbers import Integral, Real
 
 from lmwidgets.core.choices import check_choice
+from lmwidgets.core.params import check_array, check_finite_result, check_mapping, check_number
 
 import numpy as np
 
@@ -21,13 +22,20 @@ NORMS = ("layernorm", "rmsnorm")
 
 
 def _check_positive_int(name, value):
+    """``value`` as a Python int (np.int32 sizes would overflow in the products)."""
     if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    return int(value)
 
 
 def _check_positive(name, value):
+    """``value`` as a Python float (np.float32 would overflow past 3.4e38)."""
     if isinstance(value, bool) or not isinstance(value, Real) or not isfinite(value) or value <= 0:
         raise ValueError(f"`{name}` must be a positive number. Received: {name}={value!r}")
+    return float(value)
+
+
+_FLAGS = ("gated_mlp", "tied_embeddings", "learned_positions", "biases")
 
 
 @dataclass(frozen=True)
@@ -59,25 +67,19 @@ class TransformerConfig:
     norm: str = "layernorm"
 
     def __post_init__(self):
-        for name in ("n_layers", "d_model", "n_heads", "vocab_size", "seq_len"):
-            _check_positive_int(name, getattr(self, name))
         if self.d_ff is None:
             object.__setattr__(self, "d_ff", 4 * self.d_model)
         if self.n_kv_heads is None:
             object.__setattr__(self, "n_kv_heads", self.n_heads)
-        _check_positive_int("d_ff", self.d_ff)
-        _check_positive_int("n_kv_heads", self.n_kv_heads)
         # Python ints: sizes given as np.int32 would overflow in the products (7B > 2**31).
-        for name in (
-            "n_layers",
-            "d_model",
-            "n_heads",
-            "vocab_size",
-            "seq_len",
-            "d_ff",
-            "n_kv_heads",
-        ):
-            object.__setattr__(self, name, int(getattr(self, name)))
+        for name in ("n_layers", "d_model", "n_heads", "vocab_size", "seq_len", "d_ff"):
+            object.__setattr__(self, name, _check_positive_int(name, getattr(self, name)))
+        object.__setattr__(self, "n_kv_heads", _check_positive_int("n_kv_heads", self.n_kv_heads))
+        for name in _FLAGS:
+            value = getattr(self, name)
+            if not isinstance(value, bool | np.bool_):
+                raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
+            object.__setattr__(self, name, bool(value))
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"`n_heads` must divide `d_model` (each head gets d_model / n_heads "
@@ -210,8 +212,8 @@ def get_config(config):
     if isinstance(config, str) and config in PRESETS:
         return PRESETS[config].config
     raise ValueError(
-        f"Expected a TransformerConfig or a preset name, one of {', '.join(PRESETS)}. "
-        f"Received: {config!r}"
+        f"config must be a TransformerConfig or a preset name, one of {', '.join(PRESETS)}. "
+        f"Received: config={config!r}"
     )
 
 
@@ -259,9 +261,8 @@ def training_flops(n_params, n_tokens):
     a second forward pass: 8ND), and anything outside the model (data loading,
     communication, failed runs).
     """
-    _check_positive("n_params", n_params)
-    _check_positive("n_tokens", n_tokens)
-    return 6.0 * n_params * n_tokens
+    flops = 6.0 * _check_positive("n_params", n_params) * _check_positive("n_tokens", n_tokens)
+    return check_finite_result("training compute", flops, n_params=n_params, n_tokens=n_tokens)
 
 
 # Hoffmann et al. 2022, 'Training Compute-Optimal Large Language Models'
@@ -277,17 +278,21 @@ def chinchilla_optimal(flops, tokens_per_param=CHINCHILLA_TOKENS_PER_PARAM):
     Solves C = 6 N D with D = tokens_per_param * N (Hoffmann et al. 2022, Table 3:
     about 20 tokens per parameter).
     """
-    _check_positive("flops", flops)
-    _check_positive("tokens_per_param", tokens_per_param)
-    n_params = sqrt(flops / (6.0 * tokens_per_param))
-    return n_params, tokens_per_param * n_params
+    budget = _check_positive("flops", flops)
+    ratio = _check_positive("tokens_per_param", tokens_per_param)
+    n_params = sqrt(budget / (6.0 * ratio))
+    sizes = (n_params, ratio * n_params)
+    return check_finite_result("model size", sizes, flops=flops, tokens_per_param=tokens_per_param)
 
 
 def chinchilla_tokens(n_params, tokens_per_param=CHINCHILLA_TOKENS_PER_PARAM):
     """Compute-optimal training tokens for a model of ``n_params``: D = 20 N (Hoffmann et al.)."""
-    _check_positive("n_params", n_params)
-    _check_positive("tokens_per_param", tokens_per_param)
-    return float(tokens_per_param * n_params)
+    tokens = _check_positive("tokens_per_param", tokens_per_param) * _check_positive(
+        "n_params", n_params
+    )
+    return check_finite_result(
+        "token count", tokens, n_params=n_params, tokens_per_param=tokens_per_param
+    )
 
 
 def preset_training_tokens(preset):
@@ -301,9 +306,8 @@ def preset_training_tokens(preset):
 
 def tokens_per_param(n_tokens, n_params):
     """Training tokens per parameter, D / N (Chinchilla-optimal: about 20)."""
-    _check_positive("n_tokens", n_tokens)
-    _check_positive("n_params", n_params)
-    return float(n_tokens / n_params)
+    ratio = _check_positive("n_tokens", n_tokens) / _check_positive("n_params", n_params)
+    return check_finite_result("ratio", ratio, n_tokens=n_tokens, n_params=n_params)
 
 
 def chinchilla_loss(n_params, n_tokens):
@@ -312,10 +316,10 @@ def chinchilla_loss(n_params, n_tokens):
     For plots and comparisons: the rounded published constants do not reproduce the
     paper's compute-optimal sizes exactly; use ``chinchilla_optimal`` for those.
     """
-    _check_positive("n_params", n_params)
-    _check_positive("n_tokens", n_tokens)
+    n, d = _check_positive("n_params", n_params), _check_positive("n_tokens", n_tokens)
     fit = CHINCHILLA_FIT
-    return fit["E"] + fit["A"] / n_params ** fit["alpha"] + fit["B"] / n_tokens ** fit["beta"]
+    loss = fit["E"] + fit["A"] / n ** fit["alpha"] + fit["B"] / d ** fit["beta"]
+    return check_finite_result("loss", loss, n_params=n_params, n_tokens=n_tokens)
 
 
 # Mixed-precision Adam (Rajbhandari et al. 2020, 'ZeRO', Sec. 3.1): fp16 weights (2 bytes)
@@ -339,15 +343,15 @@ def training_memory_breakdown(n_params, zero_stage=0, n_devices=1):
     over ``n_devices`` (4P + 12P/N), stage 2 also the gradients (2P + 14P/N) and
     stage 3 also the weights (16P/N). Activations and buffers are not included.
     """
-    _check_positive("n_params", n_params)
-    _check_positive_int("n_devices", n_devices)
+    size_n = _check_positive("n_params", n_params)
+    devices = _check_positive_int("n_devices", n_devices)
     check_choice("zero_stage", zero_stage, ZERO_STAGES)
     parts = {}
     for part, size in BYTES_PER_PARAM.items():
-        share = n_devices if part in _SHARDED[zero_stage] else 1
-        parts[part] = size * n_params / share
+        share = devices if part in _SHARDED[zero_stage] else 1
+        parts[part] = size * size_n / share
     parts["total"] = sum(parts.values())
-    return parts
+    return check_finite_result("memory", parts, n_params=n_params, n_devices=n_devices)
 
 
 def training_memory_bytes(n_params, zero_stage=0, n_devices=1):
@@ -363,11 +367,18 @@ def kv_cache_bytes(config, batch, seq_len, bytes_per_value=2):
     attention (n_kv_heads < n_heads) shrinks it by n_heads / n_kv_heads.
     """
     cfg = get_config(config)
-    _check_positive_int("batch", batch)
-    _check_positive_int("seq_len", seq_len)
-    _check_positive("bytes_per_value", bytes_per_value)
+    batch, seq_len = _check_positive_int("batch", batch), _check_positive_int("seq_len", seq_len)
+    size = _bytes_per_value(bytes_per_value)
     values = 2 * cfg.n_layers * cfg.n_kv_heads * cfg.head_dim * seq_len * batch
-    return values * bytes_per_value
+    return check_finite_result(
+        "cache size", values * size, seq_len=seq_len, bytes_per_value=bytes_per_value
+    )
+
+
+def _bytes_per_value(value):
+    """A positive number of bytes, as a Python int when whole (exact byte counts)."""
+    size = _check_positive("bytes_per_value", value)
+    return int(size) if isinstance(value, Integral) else size
 
 
 # Serving in bf16: two bytes per weight and per cached key or value.
@@ -384,9 +395,9 @@ def inference_memory(config, batch=1, seq_len=None, bytes_per_value=INFERENCE_BY
     """
     cfg = get_config(config)
     seq_len = cfg.seq_len if seq_len is None else seq_len
-    _check_positive("bytes_per_value", bytes_per_value)
-    weights = count_params(cfg) * bytes_per_value
     kv_cache = kv_cache_bytes(cfg, batch, seq_len, bytes_per_value)
+    weights = count_params(cfg) * _bytes_per_value(bytes_per_value)
+    check_finite_result("weight size", weights, bytes_per_value=bytes_per_value)
     return {"weights": weights, "kv_cache": kv_cache, "total": weights + kv_cache}
 
 
@@ -431,22 +442,23 @@ def training_days(flops, n_devices, peak_flops_per_device, mfu):
     MFU is the fraction of the peak that does model arithmetic; large runs reach
     about 0.3-0.5 (Chowdhery et al. 2022, PaLM, Table 3: 46.2%).
     """
-    _check_positive("flops", flops)
-    _check_positive_int("n_devices", n_devices)
-    _check_positive("peak_flops_per_device", peak_flops_per_device)
+    work = _check_positive("flops", flops)
+    devices = _check_positive_int("n_devices", n_devices)
+    peak = _check_positive("peak_flops_per_device", peak_flops_per_device)
     if isinstance(mfu, bool) or not isinstance(mfu, Real) or not 0 < mfu <= 1:
         raise ValueError(
             f"`mfu` (model FLOPs utilization) must be in (0, 1]. Received: mfu={mfu!r}"
         )
-    seconds = flops / (n_devices * peak_flops_per_device * mfu)
-    return seconds / 86400.0
+    days = work / (devices * peak * float(mfu)) / 86400.0
+    return check_finite_result(
+        "duration", days, flops=flops, peak_flops_per_device=peak_flops_per_device, mfu=mfu
+    )
 
 
 def device_hours(days, n_devices):
     """Accelerator-hours of a run: wall-clock days * 24 * devices (how papers report cost)."""
-    _check_positive("days", days)
-    _check_positive_int("n_devices", n_devices)
-    return float(days * 24 * n_devices)
+    hours = _check_positive("days", days) * 24 * _check_positive_int("n_devices", n_devices)
+    return check_finite_result("device-hours", hours, days=days, n_devices=n_devices)
 
 
 def fit_exponential_growth(years, values):
@@ -455,27 +467,43 @@ def fit_exponential_growth(years, values):
     Returns the slope and intercept, the growth factor per year (10 ** slope) and
     the doubling time in months. ``years`` may be fractional (2020.5 = July 2020).
     """
-    years = np.asarray(years, dtype=float)
-    values = np.asarray(values, dtype=float)
-    if years.shape != values.shape or years.size < 2 or np.ptp(years) == 0:
+    years = check_array("years", years, min_size=2)
+    values = check_array("values", values, low=0)
+    if values.shape != years.shape:
         raise ValueError(
-            "Need at least 2 points at different dates, as many years as values. "
-            f"Received: {years.size} years, {values.size} values"
+            f"values must hold one value per year ({years.size}). Received: {values.size} values."
         )
-    if not np.all(values > 0):
-        raise ValueError("Values must be positive to fit on a log axis.")
-    slope, intercept = np.polyfit(years, np.log10(values), 1)
+    if np.ptp(years) == 0:
+        raise ValueError(
+            "years must hold at least 2 points at different dates. "
+            f"Received: years={years.tolist()[:8]}."
+        )
+    if np.any(values == 0):
+        raise ValueError(f"values must be > 0 to fit on a log axis. Received: values={values}.")
+    # Centred years: 2020.0 and 2020.5 differ in the 4th digit, not in the 16th.
+    center = years.mean()
+    slope, at_center = np.polyfit(years - center, np.log10(values), 1)
+    intercept = at_center - slope * center
     doubling_months = 12 * np.log10(2) / slope if slope > 0 else float("inf")
-    return {
-        "slope": float(slope),
-        "intercept": float(intercept),
-        "factor_per_year": float(10**slope),
-        "doubling_months": float(doubling_months),
-    }
+    growth = {"slope": float(slope), "intercept": float(intercept)}
+    with np.errstate(over="ignore"):
+        growth["factor_per_year"] = float(np.power(10.0, slope))
+    check_finite_result("growth", growth, years=years, values=values)
+    return {**growth, "doubling_months": float(doubling_months)}
 
 
 def exponential_growth(years, growth):
     """The fitted values 10 ** (slope * year + intercept) at ``years``, for a ``growth``
     returned by ``fit_exponential_growth``."""
-    years = np.asarray(years, dtype=float)
-    return 10 ** (growth["slope"] * years + growth["intercept"])
+    check_mapping("growth", growth)
+    try:
+        slope, intercept = (check_number(key, growth[key]) for key in ("slope", "intercept"))
+    except (KeyError, ValueError):
+        raise ValueError(
+            "growth must be a dict with the finite numbers slope and intercept, as "
+            f"fit_exponential_growth returns it. Received: growth={growth!r}."
+        ) from None
+    years = check_array("years", years, ndim=None, min_size=0)
+    with np.errstate(over="ignore"):
+        values = np.power(10.0, slope * years + intercept)
+    return check_finite_result("value", values, years=years, growth=growth)
