@@ -20,6 +20,7 @@ import re
 
 from lmwidgets.core import optimizers
 from lmwidgets.core.choices import check_choice
+from lmwidgets.core.params import check_array, check_mapping, refusal, shown
 
 import numpy as np
 
@@ -46,6 +47,10 @@ REQUIRED_DEFAULTS = {
 }
 # Parameters counted in optimizer steps (integers), and their smallest values.
 STEP_COUNTS = {"decay_steps": 1, "first_decay_steps": 1, "warmup_steps": 0}
+# The largest step count or boundary: Keras compares them with an int32 step counter.
+MAX_STEP_COUNT = 2**31 - 1
+# Parameters that are a fraction of the initial learning rate.
+FRACTIONS = {"alpha"}
 # Parameters that are learning rates (numbers >= 0).
 RATES = {"initial_learning_rate", "end_learning_rate", "warmup_target"}
 _ABSTRACT = {"LearningRateSchedule"}
@@ -135,6 +140,7 @@ def parse_numbers(argument, text, integer=False):
 
 def format_numbers(values):
     """``(60, 120)`` as ``"60, 120"``: the text form ``parse_numbers`` reads back."""
+    values = check_array("values", values, min_size=0)
     return ", ".join(f"{value:g}" for value in values)
 
 
@@ -160,10 +166,12 @@ def _check(name, params):
             isinstance(value, numbers.Real) and math.isfinite(value)
         ):
             raise ValueError(f"{key} must be a finite number. Received: {key}={value!r}.")
-        elif key in STEP_COUNTS and not (float(value).is_integer() and value >= STEP_COUNTS[key]):
+        elif key in STEP_COUNTS and not (
+            float(value).is_integer() and STEP_COUNTS[key] <= value <= MAX_STEP_COUNT
+        ):
             raise ValueError(
-                f"{key} must be a whole number of steps >= {STEP_COUNTS[key]}. "
-                f"Received: {key}={value!r}."
+                f"{key} must be a whole number of steps >= {STEP_COUNTS[key]} (at most "
+                f"{MAX_STEP_COUNT}). Received: {key}={value!r}."
             )
         elif key in STEP_COUNTS:
             checked[key] = int(value)
@@ -171,6 +179,11 @@ def _check(name, params):
             raise ValueError(f"{key} must be a learning rate >= 0. Received: {key}={value!r}.")
         elif key == "t_mul" and value <= 0:
             raise ValueError(f"t_mul must be > 0. Received: t_mul={value!r}.")
+        elif key in FRACTIONS and not 0 <= value <= 1:
+            raise ValueError(
+                f"{key} must be in [0, 1] (a fraction of initial_learning_rate). "
+                f"Received: {key}={value!r}."
+            )
         else:
             checked[key] = float(value)
     if "boundaries" in checked:
@@ -191,13 +204,14 @@ def _check_list(key, value):
     """``boundaries`` (whole numbers) or ``values`` as a tuple, from a list or its text."""
     integer = key == "boundaries"
     if isinstance(value, str):
-        return parse_numbers(key, value, integer=integer)
-    kind = "whole numbers" if integer else "numbers"
+        value = list(parse_numbers(key, value, integer=integer))
+    kind = f"whole numbers up to {MAX_STEP_COUNT}" if integer else "numbers"
     if not (
         isinstance(value, list | tuple)
         and value
         and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
         and all(math.isfinite(v) and (not integer or float(v).is_integer()) for v in value)
+        and (not integer or max(value) <= MAX_STEP_COUNT)
     ):
         raise ValueError(f"{key} must be a list of {kind}. Received: {key}={value!r}.")
     return tuple(int(v) if integer else float(v) for v in value)
@@ -230,6 +244,10 @@ def evaluate(schedule, steps):
     import keras
 
     steps = _check_steps(steps)
+    if not callable(schedule):
+        raise refusal(
+            "schedule", "a Keras LearningRateSchedule or a function of the step", schedule
+        )
     counter = keras.ops.arange(steps, dtype="int32")
     try:
         rates = keras.ops.vectorized_map(schedule, counter)
@@ -239,7 +257,9 @@ def evaluate(schedule, steps):
 
 
 def _check_steps(steps):
-    if not (isinstance(steps, numbers.Integral) and 1 <= steps <= 100 * MAX_STEPS):
+    if isinstance(steps, bool) or not (
+        isinstance(steps, numbers.Integral) and 1 <= steps <= 100 * MAX_STEPS
+    ):
         raise ValueError(
             f"steps must be a whole number from 1 to {100 * MAX_STEPS}. Received: steps={steps!r}."
         )
@@ -257,8 +277,9 @@ def _cached_rates(name, frozen, steps):
     bad = np.flatnonzero(~np.isfinite(rates) | (rates < 0))
     if bad.size:
         raise ValueError(
-            f"{name} gave the learning rate {rates[bad[0]]} at step {bad[0]}: "
-            f"with {', '.join(f'{k}={v}' for k, v in frozen)} it is not a rate to train with."
+            f"{name} gave the learning rate {rates[bad[0]]} at step {bad[0]}, not a rate to "
+            "train with: its parameters must give finite rates >= 0. "
+            f"Received: {', '.join(f'{k}={shown(v)}' for k, v in frozen)}."
         )
     rates.flags.writeable = False
     return rates
@@ -287,6 +308,7 @@ def keras_parameters(name, settings):
     from it even without warmup steps, while ``None`` (no warmup) decays from
     ``initial_learning_rate``.
     """
+    check_mapping("settings", settings)
     chosen = {key: settings[key] for key in parameters(name) if key in settings}
     if "warmup_target" in chosen and not chosen.get("warmup_steps", 0):
         del chosen["warmup_target"]
