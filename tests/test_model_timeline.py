@@ -111,3 +111,14 @@ def test_keywords_in_any_order_and_state_round_trip():
         first.result["fit_line"]["values"],
         scale.exponential_growth(first.result["fit_line"]["years"], first.result["growth"]),
     )
+
+
+def test_a_shrinking_trend_says_there_is_no_doubling_time():
+    # The dense models of the table since 2020 are smaller than GPT-3.
+    timeline = lmwidgets.ModelTimeline(fit_since=2020)
+    assert timeline.result["growth"]["factor_per_year"] < 1
+    assert timeline.result["growth"]["doubling_months"] == float("inf")
+    assert "no doubling time" in timeline.message.value
+    assert "no doubling: shrinking" in timeline.axes.get_title()
+    timeline.controls["fit_since"].value = 2017
+    assert timeline.message.value == "" and "doubling every" in timeline.axes.get_title()

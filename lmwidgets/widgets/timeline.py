@@ -1,6 +1,7 @@
 """ModelTimeline: parameters and training compute of notable models, on a log axis."""
 
 import html
+import math
 
 from lmwidgets.core.scale import exponential_growth, fit_exponential_growth
 from lmwidgets.datasets import model_timeline
@@ -108,6 +109,14 @@ class ModelTimeline(Explorer):
         in_fit = (known["year"] >= s["fit_since"]) & ~moe
         fitted = known[in_fit]
         growth = fit_exponential_growth(fitted["decimal_year"], fitted[column])
+        self.notice = ("", "info")
+        if not math.isfinite(growth["doubling_months"]):
+            self.notice = (
+                f"Since {s['fit_since']} the dense models in this table have not grown "
+                f"(x{growth['factor_per_year']:.2f} per year): there is no doubling time "
+                "(doubling_months is inf). Fit from an earlier year to see the trend.",
+                "warning",
+            )
         fit_years = np.array([s["fit_since"], known["decimal_year"].max()])
         return {
             "quantity": s["quantity"],
@@ -170,9 +179,14 @@ class ModelTimeline(Explorer):
         self.axes.set_ylim(values.min() / 3, values.max() * 5)
         quantity, growth = result["quantity"], result["growth"]
         self.axes.set_ylabel("parameters" if quantity == "parameters" else "training FLOPs")
+        trend = (
+            f"doubling every {growth['doubling_months']:.1f} months"
+            if math.isfinite(growth["doubling_months"])
+            else "no doubling: shrinking"
+        )
         self.axes.set_title(
             f"{quantity} since {result['fit_since']}: x{growth['factor_per_year']:.2f} per year "
-            f"(doubling every {growth['doubling_months']:.1f} months)",
+            f"({trend})",
             fontsize=10,
         )
         point = result["selected_point"]
