@@ -12,6 +12,7 @@ import dataclasses
 import inspect
 
 from lmwidgets.core import sampling
+from lmwidgets.core.params import check_array, check_number, refusal, shown
 
 import keras
 import numpy as np
@@ -27,8 +28,8 @@ class CharVocab:
 
     @classmethod
     def from_text(cls, text):
-        if not text:
-            raise ValueError("The text is empty; a vocabulary needs at least one character.")
+        if not isinstance(text, str) or not text:
+            raise refusal("text", "a non-empty string (a vocabulary needs a character)", text)
         return cls(tuple(sorted(set(text))))
 
     @property
@@ -36,17 +37,29 @@ class CharVocab:
         return len(self.chars) + 1
 
     def encode(self, text):
+        if not isinstance(text, str):
+            raise refusal("text", "a string", text)
+        _check_characters("text", self.chars, text)
         index = {char: i + 1 for i, char in enumerate(self.chars)}
-        unknown = sorted({char for char in text if char not in index})
-        if unknown:
-            raise ValueError(
-                f"Characters not in the vocabulary: {''.join(unknown)!r}. "
-                f"Valid characters: {''.join(self.chars)!r}."
-            )
         return np.array([index[char] for char in text], dtype="int32")
 
     def decode(self, ids):
-        return "".join(self.chars[i - 1] if i > 0 else "" for i in np.asarray(ids).tolist())
+        allowed = f"ids of this vocabulary, whole numbers from 0 (padding) to {len(self.chars)}"
+        ids = check_array(
+            "ids", ids, ndim=None, min_size=0, high=len(self.chars), low=0, integer=True,
+            allowed=allowed,
+        ).astype(int)  # fmt: skip
+        return "".join(self.chars[i - 1] if i > 0 else "" for i in ids.ravel().tolist())
+
+
+def _check_characters(argument, chars, text):
+    unknown = sorted(set(text) - set(chars))
+    if unknown:
+        raise ValueError(
+            f"{argument} must use only the vocabulary's characters. Characters not in the "
+            f"vocabulary: {''.join(unknown)!r}. Valid characters: {''.join(chars)!r}. "
+            f"Received: {argument}={shown(text)}."
+        )
 
 
 class PositionalEmbedding(keras.layers.Layer):
@@ -83,9 +96,15 @@ def _forward(layer, tokens, return_attention=False):
 
 def build_char_transformer(vocab_size, context=32, embed_dim=32, num_heads=2, learning_rate=3e-3):
     """A compiled Keras model: ``(batch, context)`` ids -> ``(batch, context, vocab)`` logits."""
-    for name, value in (("vocab_size", vocab_size), ("context", context), ("num_heads", num_heads)):
-        if value < 1:
-            raise ValueError(f"{name} must be a positive integer. Received {name}={value}.")
+    vocab_size = check_number("vocab_size", vocab_size, low=1, integer=True)
+    context = check_number("context", context, low=1, integer=True)
+    num_heads = check_number("num_heads", num_heads, low=1, integer=True)
+    allowed = f"a multiple of num_heads ({num_heads})"
+    try:
+        embed_dim = check_number("embed_dim", embed_dim, low=1, integer=True)
+    except ValueError:
+        raise refusal("embed_dim", allowed, embed_dim) from None
+    check_number("learning_rate", learning_rate, low=0, low_open=True)
     if embed_dim < num_heads or embed_dim % num_heads:
         raise ValueError(
             f"embed_dim must be a multiple of num_heads. Received embed_dim={embed_dim}, "
@@ -114,7 +133,23 @@ def build_char_transformer(vocab_size, context=32, embed_dim=32, num_heads=2, le
     return model
 
 
+_ATTENTION_LAYERS = ("token_embedding", "position_embedding", "attention_norm", "attention")
+
+
+def _check_model(
+    argument,
+    model,
+    layers=(*_ATTENTION_LAYERS, "logits"),
+    allowed="a model from build_char_transformer",
+):
+    """``model`` if it is a Keras model with these layers, else a refusal naming ``argument``."""
+    if not isinstance(model, keras.Model) or not set(layers) <= {x.name for x in model.layers}:
+        raise refusal(argument, allowed, model)
+    return model
+
+
 def context_length(model):
+    _check_model("model", model)
     return int(model.input.shape[1])
 
 
@@ -124,6 +159,7 @@ def attention_model(model):
     Output shape ``(batch, heads, context, context)``: row i is how position i
     spreads its attention over positions 0..i.
     """
+    _check_model("model", model)
     layer = {item.name: item for item in model.layers}
     tokens = keras.Input(shape=(context_length(model),), dtype="int32", name="tokens")
     return keras.Model(tokens, _forward(layer, tokens, return_attention=True))
@@ -131,39 +167,70 @@ def attention_model(model):
 
 def training_windows(ids, context, count, seed=0):
     """``count`` random windows of ``ids``: inputs and the same shifted by one character."""
-    ids = np.asarray(ids, dtype="int32")
+    context = check_number("context", context, low=1, integer=True)
+    count = check_number("count", count, low=1, integer=True)
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
+    allowed = f"a 1-D array of character ids (whole numbers >= 0), longer than context={context}"
+    ids = check_array(
+        "ids", ids, dtype="int32", low=0, high=2**31 - 1, integer=True, allowed=allowed
+    )
     if len(ids) <= context:
-        raise ValueError(f"The text must be longer than context={context} characters.")
-    starts = np.random.default_rng(seed).integers(0, len(ids) - context, count)
+        raise refusal("ids", allowed, ids)
+    starts = rng.integers(0, len(ids) - context, count)
     offsets = starts[:, None] + np.arange(context)[None, :]
     return ids[offsets], ids[offsets + 1]
 
 
 def train_char_lm(model, ids, steps=600, batch_size=32, epochs=3, seed=0):
     """Fit on ``steps`` batches of random windows, split into ``epochs``; the loss per epoch."""
+    _check_model("model", model)
+    steps = check_number("steps", steps, low=1, integer=True)
+    batch_size = check_number("batch_size", batch_size, low=1, integer=True)
+    epochs = check_number("epochs", epochs, low=1, integer=True)
+    high = _vocab_size(model) - 1
+    allowed = f"a 1-D array of the model's character ids, whole numbers from 0 to {high}"
+    ids = check_array("ids", ids, dtype="int32", low=0, high=high, integer=True, allowed=allowed)
     x, y = training_windows(ids, context_length(model), steps * batch_size, seed)
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
     return history.history["loss"]
 
 
+def _vocab_size(model):
+    return model.get_layer("token_embedding").input_dim
+
+
+def _check_text(argument, model, vocab, text):
+    """A non-empty ``text`` of ``vocab``'s characters, ``vocab`` the model's vocabulary."""
+    if not isinstance(vocab, CharVocab) or vocab.size != _vocab_size(model):
+        allowed = f"the CharVocab the model was built for ({_vocab_size(model)} ids)"
+        raise refusal("vocab", allowed, vocab)
+    if not isinstance(text, str) or not text:
+        raise refusal(argument, "a non-empty string (type at least one character)", text)
+    _check_characters(argument, vocab.chars, text)
+
+
 def _window(model, vocab, text):
     """The last ``context`` characters of ``text`` as a padded batch, and their count."""
-    if not text:
-        raise ValueError("The prompt is empty; type at least one character.")
-    ids = vocab.encode(text)[-context_length(model) :]
-    batch = np.full((1, context_length(model)), PAD_ID, dtype="int32")
+    _check_text("text", model, vocab, text)
+    context = int(model.input.shape[1])
+    ids = vocab.encode(text)[-context:]
+    batch = np.full((1, context), PAD_ID, dtype="int32")
     batch[0, : len(ids)] = ids
     return batch, len(ids)
 
 
 def next_token_logits(model, vocab, text):
     """The model's logits for the character after ``text`` (vocabulary order, pad first)."""
+    _check_model("model", model)
     batch, length = _window(model, vocab, text)
     return np.asarray(model.predict_on_batch(batch))[0, length - 1].astype("float64")
 
 
 def prompt_attention(attention, vocab, text):
     """Attention weights over the prompt's last ``context`` characters: (heads, n, n)."""
+    _check_model("attention", attention, _ATTENTION_LAYERS, "a model from attention_model")
+    if len(attention.outputs[0].shape) != 4:
+        raise refusal("attention", "a model from attention_model", attention)
     batch, length = _window(attention, vocab, text)
     return np.asarray(attention.predict_on_batch(batch))[0, :, :length, :length]
 
@@ -174,6 +241,8 @@ DEFAULT_PROMPT = "ROMEO:"  # the shipped text is Shakespeare's
 def default_prompt(vocab):
     """``DEFAULT_PROMPT`` where the vocabulary can spell it, else its first letter (or,
     with no letter, its first character): a prompt that works with any vocabulary."""
+    if not isinstance(vocab, CharVocab):
+        raise refusal("vocab", "a CharVocab", vocab)
     if set(DEFAULT_PROMPT) <= set(vocab.chars):
         return DEFAULT_PROMPT
     return next((char for char in vocab.chars if char.isalpha()), vocab.chars[0])
@@ -206,9 +275,10 @@ def generate(model, vocab, prompt, length=80, temperature=1.0, top_k=None, top_p
 
     Padding is never sampled. Returns the continuation only.
     """
-    if length < 0:
-        raise ValueError(f"length must be 0 or positive. Received length={length}.")
-    rng = np.random.default_rng(seed)
+    length = check_number("length", length, low=0, integer=True)
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
+    _check_model("model", model)
+    _check_text("prompt", model, vocab, prompt)
     text = prompt
     for _ in range(length):
         logits = sampling.mask_tokens(next_token_logits(model, vocab, text), [PAD_ID])
