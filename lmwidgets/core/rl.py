@@ -13,6 +13,7 @@ taken, each weighted by its advantage, so Keras' own ``train_on_batch`` does it.
 import dataclasses
 
 from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
+from lmwidgets.core.params import check_array, check_number, refusal
 
 import keras
 import numpy as np
@@ -35,15 +36,42 @@ class GridGame:
     timeout_reward: float = -1.0
 
     def __post_init__(self):
-        if self.size < 2:
-            raise ValueError(f"size must be at least 2. Received size={self.size}.")
-        if self.max_steps < 1:
-            raise ValueError(f"max_steps must be positive. Received max_steps={self.max_steps}.")
+        checked = {
+            "size": check_number("size", self.size, low=2, integer=True),
+            "max_steps": check_number("max_steps", self.max_steps, low=1, integer=True),
+            "step_reward": check_number("step_reward", self.step_reward),
+            "timeout_reward": check_number("timeout_reward", self.timeout_reward),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+        allowed = (
+            f"(row, column) cells of the {self.size}x{self.size} grid, not the start or the goal"
+        )
+        if isinstance(self.holes, str) or not np.iterable(self.holes):
+            raise refusal("holes", allowed, self.holes)
+        holes = []
         for hole in self.holes:
-            if tuple(hole) in (self.start, self.goal) or not all(0 <= c < self.size for c in hole):
-                raise ValueError(
-                    f"Hole {hole} must be inside the grid and not the start or the goal."
-                )
+            try:
+                cell = self._check_cell("holes", hole)
+            except ValueError:
+                cell = None
+            if cell is None or cell in (self.start, self.goal):
+                raise refusal("holes", f"{allowed}. Hole {hole!r} is not", self.holes)
+            holes.append(cell)
+        object.__setattr__(self, "holes", tuple(holes))
+
+    def _check_cell(self, argument, cell):
+        """``cell`` as a (row, column) tuple of ints inside the grid, else a refusal."""
+        last = self.size - 1
+        allowed = f"a (row, column) cell of the {self.size}x{self.size} grid (0 to {last} each)"
+        try:
+            row, column = cell
+            return (
+                check_number(argument, row, 0, last, integer=True),
+                check_number(argument, column, 0, last, integer=True),
+            )
+        except (TypeError, ValueError):
+            raise refusal(argument, allowed, cell) from None
 
     @property
     def start(self):
@@ -58,12 +86,16 @@ class GridGame:
         return self.size * self.size
 
     def state_index(self, cell):
-        return cell[0] * self.size + cell[1]
+        row, column = self._check_cell("cell", cell)
+        return row * self.size + column
 
     def step(self, cell, action):
         """``(next cell, reward, done)`` after ``action`` (0..3, see ACTIONS) from ``cell``."""
-        if action not in range(len(ACTIONS)):
-            raise ValueError(f"action must be 0..3 ({', '.join(ACTIONS)}). Received {action}.")
+        try:
+            action = check_number("action", action, 0, len(ACTIONS) - 1, integer=True)
+        except ValueError:
+            raise refusal("action", f"0..3 ({', '.join(ACTIONS)})", action) from None
+        cell = self._check_cell("cell", cell)
         row, col = np.clip(np.add(cell, MOVES[action]), 0, self.size - 1)
         nxt = (int(row), int(col))
         if nxt == self.goal:
@@ -74,6 +106,9 @@ class GridGame:
 
     def render(self, path=()):
         """The grid as text: S start, G goal, O hole, * a cell on ``path``, . empty."""
+        if isinstance(path, str) or not np.iterable(path):
+            raise refusal("path", "a sequence of (row, column) cells", path)
+        path = {self._check_cell("path", cell) for cell in path}
         rows = []
         for r in range(self.size):
             row = ""
@@ -97,7 +132,10 @@ def build_policy(game, hidden=32, learning_rate=0.05, seed=0):
     every backend). With this learning rate, 60 iterations find the shortest path from
     every seed tried (0-7); at 0.02 one start in eight stays stuck bumping into walls.
     """
-    rng = np.random.default_rng(seed)
+    _check_game(game)
+    hidden = check_number("hidden", hidden, low=1, integer=True)
+    learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
     initial = {"kernel_initializer": NumpyGlorotUniform(rng), "bias_initializer": Zeros()}
     model = keras.Sequential(
         [
@@ -113,14 +151,37 @@ def build_policy(game, hidden=32, learning_rate=0.05, seed=0):
     return model
 
 
+def _check_game(game):
+    if not isinstance(game, GridGame):
+        raise refusal("game", "a GridGame", game)
+
+
+def _check_policy(policy, game):
+    _check_game(game)
+    if not isinstance(policy, keras.Model):
+        raise refusal("policy", "a Keras model (from build_policy)", policy)
+    cells = policy.inputs[0].shape[-1]
+    if cells != game.n_states:
+        raise refusal("game", f"the game the policy was built for ({cells} cells)", game)
+
+
 def policy_table(policy, game):
     """Move probabilities in every cell at once: shape (n_states, 4)."""
+    _check_policy(policy, game)
     states = np.eye(game.n_states, dtype="float32")
     return np.asarray(policy.predict_on_batch(states), dtype="float64")
 
 
 def play_episode(game, table, rng, greedy=False):
     """One episode under the move probabilities ``table``: dict of cells, actions, rewards."""
+    _check_game(game)
+    allowed = f"an ({game.n_states}, 4) array of move probabilities >= 0, each row summing to > 0"
+    table = check_array("table", table, ndim=2, low=0, allowed=allowed)
+    if table.shape != (game.n_states, len(ACTIONS)) or np.any(table.sum(axis=1) <= 0):
+        raise refusal("table", allowed, table)
+    if not greedy and not isinstance(rng, np.random.Generator):
+        allowed = "a numpy Generator (np.random.default_rng(seed)), or None with greedy=True"
+        raise refusal("rng", allowed, rng)
     cell, cells, actions, rewards = game.start, [], [], []
     for _ in range(game.max_steps):
         p = table[game.state_index(cell)]
@@ -138,6 +199,8 @@ def play_episode(game, table, rng, greedy=False):
 
 def discounted_returns(rewards, gamma):
     """G_t = r_t + gamma * G_{t+1}, computed backwards."""
+    rewards = check_array("rewards", rewards, min_size=0)
+    gamma = check_number("gamma", gamma, 0, 1)
     returns, running = np.zeros(len(rewards)), 0.0
     for t in range(len(rewards) - 1, -1, -1):
         running = rewards[t] + gamma * running
@@ -147,7 +210,8 @@ def discounted_returns(rewards, gamma):
 
 def mean_reward(game, policy, episodes=200, seed=0):
     """Average total reward of ``episodes`` sampled episodes."""
-    rng = np.random.default_rng(seed)
+    episodes = check_number("episodes", episodes, low=1, integer=True)
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
     table = policy_table(policy, game)
     return float(np.mean([sum(play_episode(game, table, rng)["rewards"]) for _ in range(episodes)]))
 
@@ -160,11 +224,13 @@ def train_policy(game, policy, iterations=60, episodes_per_iteration=32, gamma=1
     policy settles there) minus the batch mean (a baseline that lowers the variance
     without changing the expected gradient), divided by its spread.
     """
-    if iterations < 1 or episodes_per_iteration < 1:
-        raise ValueError("iterations and episodes_per_iteration must be positive integers.")
-    if not 0 < gamma <= 1:
-        raise ValueError(f"gamma must be in (0, 1]. Received gamma={gamma}.")
-    rng = np.random.default_rng(seed)
+    iterations = check_number("iterations", iterations, low=1, integer=True)
+    episodes_per_iteration = check_number(
+        "episodes_per_iteration", episodes_per_iteration, low=1, integer=True
+    )
+    gamma = check_number("gamma", gamma, 0, 1, low_open=True)
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
+    _check_policy(policy, game)
     eye = np.eye(game.n_states, dtype="float32")
     # One fixed batch shape (padding rows weigh 0), so the backend compiles the step once.
     rows = episodes_per_iteration * game.max_steps
