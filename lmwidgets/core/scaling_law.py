@@ -15,6 +15,7 @@ parameters, as Kaplan et al. do.
 from functools import lru_cache
 
 from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
+from lmwidgets.core.params import check_array, check_number, refusal
 from lmwidgets.datasets import load_text
 
 import keras
@@ -53,10 +54,11 @@ def build_model(width, vocab_size, context=CONTEXT, embedding_dim=EMBEDDING_DIM,
     Initial weights as Keras' defaults (Glorot uniform kernels, zero biases, embeddings
     uniform in +-0.05), drawn with NumPy from ``seed``.
     """
-    for name, value in (("width", width), ("vocab_size", vocab_size), ("context", context)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    rng = np.random.default_rng(seed)
+    width = check_number("width", width, low=1, integer=True)
+    vocab_size = check_number("vocab_size", vocab_size, low=1, integer=True)
+    context = check_number("context", context, low=1, integer=True)
+    embedding_dim = check_number("embedding_dim", embedding_dim, low=1, integer=True)
+    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
 
     def dense(units, **kwargs):
         return keras.layers.Dense(
@@ -83,6 +85,8 @@ def build_model(width, vocab_size, context=CONTEXT, embedding_dim=EMBEDDING_DIM,
 
 def non_embedding_params(model):
     """Parameters outside the embedding table (Kaplan et al.'s N)."""
+    if not isinstance(model, keras.Model) or "embedding" not in [x.name for x in model.layers]:
+        raise refusal("model", "a Keras model with an 'embedding' layer (from build_model)", model)
     return model.count_params() - model.get_layer("embedding").count_params()
 
 
@@ -122,14 +126,12 @@ def train_model(width, steps=DEFAULT_STEPS, seed=0):
     Results are cached per (width, steps, seed, backend): retraining a family
     that shares members only trains the new ones.
     """
-    for name, value in (("width", width), ("steps", steps)):
-        if isinstance(value, bool) or int(value) != value or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    total, non_embedding, train_loss, val_loss = _train(
-        int(width), int(steps), int(seed), keras.backend.backend()
-    )
+    width = check_number("width", width, low=1, integer=True)
+    steps = check_number("steps", steps, low=1, integer=True)
+    seed = _check_seed(seed)
+    total, non_embedding, train_loss, val_loss = _train(width, steps, seed, keras.backend.backend())
     return {
-        "width": int(width),
+        "width": width,
         "n_params": total,
         "n_non_embedding": non_embedding,
         "train_loss": train_loss,
@@ -139,11 +141,18 @@ def train_model(width, steps=DEFAULT_STEPS, seed=0):
 
 def train_family(widths=DEFAULT_WIDTHS, steps=DEFAULT_STEPS, seed=0):
     """Train one model per width; returns numpy arrays, one entry per width (sorted)."""
-    widths = sorted(set(int(w) for w in widths))
-    if len(widths) < 2:
-        raise ValueError(
-            f"A scaling law needs at least 2 different widths. Received: widths={widths}"
-        )
+    allowed = "at least 2 different widths, whole numbers >= 1 (a scaling law needs 2 sizes)"
+    if isinstance(widths, str) or not np.iterable(widths):
+        raise refusal("widths", allowed, widths)
+    try:
+        distinct = sorted({check_number("widths", w, low=1, integer=True) for w in widths})
+    except ValueError:
+        raise refusal("widths", allowed, widths) from None
+    if len(distinct) < 2:
+        raise refusal("widths", allowed, widths)
+    check_number("steps", steps, low=1, integer=True)
+    _check_seed(seed)
+    widths = distinct
     runs = [train_model(w, steps, seed) for w in widths]
     return {key: np.array([run[key] for run in runs]) for key in runs[0]}
 
@@ -153,23 +162,53 @@ def fit_power_law(n_params, losses):
 
     Returns ``{"alpha": ..., "n_c": ...}`` so that L(N) = (n_c / N) ** alpha.
     """
-    n_params = np.asarray(n_params, dtype=float)
-    losses = np.asarray(losses, dtype=float)
-    if n_params.shape != losses.shape or n_params.size < 2:
-        raise ValueError(
-            "`n_params` and `losses` must have the same length, at least 2. "
-            f"Received: {n_params.size} and {losses.size} values"
+    n_params = _positive("n_params", n_params, min_size=2)
+    if len(np.unique(n_params)) < 2:
+        raise refusal("n_params", "at least 2 different sizes (a line needs 2 points)", n_params)
+    losses = _positive("losses", losses, min_size=2)
+    if losses.shape != n_params.shape:
+        raise refusal(
+            "losses", f"one loss per size: the same length as n_params ({len(n_params)})", losses
         )
-    if np.any(n_params <= 0) or np.any(losses <= 0) or not np.all(np.isfinite(losses)):
-        raise ValueError("Parameters and losses must be positive and finite to fit on log axes.")
     slope, intercept = np.polyfit(np.log(n_params), np.log(losses), 1)
     alpha = -slope
-    return {"alpha": float(alpha), "n_c": float(np.exp(intercept / alpha))}
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        n_c = np.exp(intercept / alpha)
+    if not np.isfinite(n_c) or n_c == 0:
+        allowed = "losses that rise or fall with n_params (a flat line is no power law)"
+        raise refusal("losses", allowed, losses)
+    return {"alpha": float(alpha), "n_c": float(n_c)}
+
+
+def _positive(argument, values, min_size=1, ndim=1):
+    """``values`` as a float array of positive, finite numbers, else a refusal."""
+    shape = "an array" if ndim is None else "a 1-D array"
+    count = f"at least {min_size} " if min_size else ""
+    allowed = f"{shape} of {count}positive, finite numbers (log axes)"
+    values = check_array(argument, values, ndim=ndim, min_size=min_size, allowed=allowed)
+    if np.any(values <= 0):
+        raise refusal(argument, allowed, values)
+    return values
+
+
+def _check_seed(seed):
+    allowed = "an integer from 0 to 2**32 - 1"
+    try:
+        return check_number("seed", seed, 0, 2**32 - 1, integer=True)
+    except ValueError:
+        raise refusal("seed", allowed, seed) from None
 
 
 def power_law(n_params, alpha, n_c):
     """L(N) = (n_c / N) ** alpha."""
-    return (n_c / np.asarray(n_params, dtype=float)) ** alpha
+    _positive("n_params", n_params, min_size=0, ndim=None)
+    alpha = check_number("alpha", alpha)
+    n_c = check_number("n_c", n_c, low=0, low_open=True)
+    with np.errstate(over="ignore"):
+        loss = (n_c / np.asarray(n_params, dtype=float)) ** alpha
+    if not np.all(np.isfinite(loss)):
+        raise refusal("alpha", "a number that keeps (n_c / N) ** alpha finite", alpha)
+    return loss
 
 
 def kaplan_line(n_params, losses, grid, alpha=KAPLAN_ALPHA_N):
@@ -179,19 +218,12 @@ def kaplan_line(n_params, losses, grid, alpha=KAPLAN_ALPHA_N):
     log-log axes through the geometric means N_mid of ``n_params`` and L_mid of
     ``losses``: the measured family's centre, so the slopes can be compared by eye.
     """
-    n_params = np.asarray(n_params, dtype=float)
-    losses = np.asarray(losses, dtype=float)
-    grid = np.asarray(grid, dtype=float)
-    if n_params.shape != losses.shape or n_params.ndim != 1 or n_params.size < 1:
-        raise ValueError(
-            "`n_params` and `losses` must be 1-D and of the same length, at least 1. "
-            f"Received: shapes {n_params.shape} and {losses.shape}"
-        )
-    values = np.concatenate([n_params, losses, grid.ravel()])
-    if not np.all(np.isfinite(values)) or np.any(values <= 0):
-        raise ValueError("Parameters, losses and grid must be positive and finite (log axes).")
-    if not np.isfinite(alpha):
-        raise ValueError(f"`alpha` must be a finite number. Received: alpha={alpha!r}")
+    n_params = _positive("n_params", n_params)
+    losses = _positive("losses", losses)
+    if losses.shape != n_params.shape:
+        raise refusal("losses", f"the same length as n_params ({len(n_params)})", losses)
+    grid = _positive("grid", grid, min_size=0, ndim=None)
+    alpha = check_number("alpha", alpha)
     middle_n = np.exp(np.log(n_params).mean())
     middle_loss = np.exp(np.log(losses).mean())
     return middle_loss * (grid / middle_n) ** -alpha
