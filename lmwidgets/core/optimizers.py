@@ -436,7 +436,8 @@ def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=N
     (last, _, _), (path, loss) = run((start, state, rates))
     function = _surface_function(surface_name, params)
     last = keras.ops.convert_to_numpy(last)
-    last_loss = keras.ops.convert_to_numpy(function(last[0], last[1]))
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last point
+        last_loss = keras.ops.convert_to_numpy(function(last[0], last[1]))
     path = np.concatenate([path, last[None]]).astype("float64")
     loss = np.append(loss, last_loss).astype("float64")
     diverged_at = _first_escape(path, loss, SURFACES[surface_name].box)
