@@ -15,6 +15,7 @@ import sys
 import time
 
 from lmwidgets.backend import BACKENDS, _installed
+from lmwidgets.core.params import check_number, refusal
 
 COLUMNS = ("backend", "import_s", "first_epoch_s", "epoch_s", "test_accuracy", "parameters")
 
@@ -30,6 +31,7 @@ def measure(epochs=2, samples=2000, batch_size=64, seed=0):
     ``first_epoch_s`` includes tracing and compiling; ``epoch_s`` is the median of
     the later epochs (the first one's time when ``epochs`` is 1).
     """
+    _check(epochs, samples, batch_size, seed)
     started = time.perf_counter()
     import keras
 
@@ -65,23 +67,34 @@ def measure(epochs=2, samples=2000, batch_size=64, seed=0):
     }
 
 
-def _check(backends, epochs, samples, batch_size):
-    for name in backends:
+def _check_backends(argument, value, names):
+    """Each of ``names`` a Keras backend installed here, else a refusal of ``value``."""
+    for name in names:
         if name not in BACKENDS:
-            raise ValueError(f"Unknown backend {name!r}; expected one of {', '.join(BACKENDS)}.")
-        if not _installed(name):
-            raise ValueError(
-                f"Backend {name!r} is not installed here; installed: "
-                f"{', '.join(installed_backends()) or 'none'}."
+            raise refusal(
+                argument, f"a Keras backend; expected one of {', '.join(BACKENDS)}", value
             )
+        if not _installed(name):
+            installed = ", ".join(installed_backends()) or "none"
+            allowed = f"installed; {name!r} is not installed here, installed: {installed}"
+            raise refusal(argument, allowed, value)
+
+
+def _check(epochs, samples, batch_size, seed, timeout=None):
+    """The numbers of a run, refused in Keras' words before any process starts."""
     for name, value in (("epochs", epochs), ("samples", samples), ("batch_size", batch_size)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer. Received {name}={value}.")
+        check_number(name, value, low=1, integer=True)
+    try:
+        check_number("seed", seed, 0, 2**32 - 1, integer=True)
+    except ValueError:
+        raise refusal("seed", "an integer from 0 to 2**32 - 1", seed) from None
+    check_number("timeout", timeout, low=0, low_open=True, none=True)
 
 
 def run_in_subprocess(backend, epochs=2, samples=2000, batch_size=64, seed=0, timeout=600):
     """``measure`` in a fresh Python process with ``KERAS_BACKEND=backend``."""
-    _check([backend], epochs, samples, batch_size)
+    _check_backends("backend", backend, [backend])
+    _check(epochs, samples, batch_size, seed, timeout)
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
     command = [sys.executable, "-m", "lmwidgets.core.backend_compare", "--backend", backend,
                "--epochs", str(epochs), "--samples", str(samples),
@@ -101,8 +114,11 @@ def compare_backends(backends=None, epochs=2, samples=2000, batch_size=64, seed=
     """
     import pandas as pd
 
+    if isinstance(backends, str) or not (backends is None or hasattr(backends, "__iter__")):
+        raise refusal("backends", f"None or a list of backends of {', '.join(BACKENDS)}", backends)
     backends = installed_backends() if backends is None else list(backends)
-    _check(backends, epochs, samples, batch_size)
+    _check_backends("backends", backends, backends)
+    _check(epochs, samples, batch_size, seed, timeout)
     rows = [
         run_in_subprocess(name, epochs, samples, batch_size, seed, timeout) for name in backends
     ]

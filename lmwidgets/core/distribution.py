@@ -39,6 +39,7 @@ import subprocess
 import sys
 
 from lmwidgets.backend import BACKENDS, _installed
+from lmwidgets.core.params import check_number, refusal
 
 N_DEVICES = 8
 MESH_SHAPE = (2, 4)
@@ -81,13 +82,12 @@ def run_demo(backend=None, timeout=120):
 
         backend = backend_name()
     if backend not in BACKENDS:
-        raise ValueError(f"Unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}.")
+        raise refusal("backend", f"a Keras backend; expected one of {', '.join(BACKENDS)}", backend)
     if not _installed(backend):
-        installed = [name for name in BACKENDS if _installed(name)]
-        raise ValueError(
-            f"Backend {backend!r} is not installed here; installed: "
-            f"{', '.join(installed) or 'none'}."
-        )
+        installed = ", ".join(name for name in BACKENDS if _installed(name)) or "none"
+        allowed = f"installed; {backend!r} is not installed here, installed: {installed}"
+        raise refusal("backend", allowed, backend)
+    timeout = check_number("timeout", timeout, low=0, low_open=True, none=True)
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
     if backend == "jax":
         env["JAX_PLATFORMS"] = "cpu"
