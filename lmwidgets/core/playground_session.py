@@ -19,6 +19,7 @@ from collections import OrderedDict
 from lmwidgets.core import playground_data
 from lmwidgets.core import playground_model as network
 from lmwidgets.core.choices import check_choice
+from lmwidgets.core.params import check_array, check_number, refusal
 
 import numpy as np
 
@@ -54,17 +55,19 @@ OWN_DATA = "own data"  # the dataset's name when the points are the learner's
 
 def check_own_data(data):
     """A learner's ``(X, y)`` as ``(X, y, problem, n_classes, extent)`` (``own_data``)."""
+    allowed = "a pair (X, y): X of shape (n, 2), y of shape (n,)"
+    if isinstance(data, str):
+        raise refusal("data", allowed, data)
     try:
         x, y = data
     except (TypeError, ValueError):
-        raise ValueError(
-            "data must be a pair (X, y): X of shape (n, 2), y of shape (n,)."
-        ) from None
+        raise refusal("data", allowed, data) from None
     return playground_data.own_data(x, y)
 
 
 def row_fractions(matrix):
     """A confusion matrix with each row divided by its total (0 for an empty row)."""
+    check_array("matrix", matrix, ndim=2, min_size=0, low=0, allowed="a 2-D array of counts >= 0")
     matrix = np.asarray(matrix)
     return matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
 
@@ -81,8 +84,8 @@ class PlaygroundSession:
 
     def __init__(self, data=None, resolution=GRID_RESOLUTION, kept=KEPT_NETWORKS):
         self.own = None if data is None else check_own_data(data)
-        self.resolution = int(resolution)
-        self.kept = int(kept)
+        self.resolution = check_number("resolution", resolution, low=2, integer=True)
+        self.kept = check_number("kept", kept, low=1, integer=True)
         self.data = None
         self.trainer = None
         self.network = None
@@ -115,11 +118,16 @@ class PlaygroundSession:
         else:
             check_choice("dataset", dataset, playground_data.DATASETS)
             low, high = N_POINTS
-            if not low <= n_points <= high:
-                raise ValueError(
-                    f"n_points must be from {low} to {high}. Received: n_points={n_points}."
-                )
+            try:
+                n_points = check_number("n_points", n_points, low, high, integer=True)
+            except ValueError:
+                raise refusal("n_points", f"from {low} to {high}", n_points) from None
             problem = playground_data.problem_of(dataset)
+            multi = playground_data.MULTI_CLASS
+            if dataset in multi:
+                check_number("classes", classes, 2, playground_data.MAX_CLASSES, integer=True)
+            elif problem == "classification" and classes != 2:
+                raise refusal("classes", f"2 for {dataset!r} (more: {', '.join(multi)})", classes)
             n_classes = classes if problem == "classification" else 1
             x, y = playground_data.make_dataset(dataset, n_points, noise, n_classes, seed)
             half = playground_data.EXTENT
@@ -164,6 +172,12 @@ class PlaygroundSession:
         d = self.data
         if d is None:
             raise ValueError("No data yet: call make_data first.")
+        check_choice("optimizer", optimizer, network.OPTIMIZERS)
+        check_choice("regularization", regularization, network.REGULARIZATIONS)
+        check_number("regularization_rate", regularization_rate, low=0)
+        check_number("dropout", dropout, 0, 1, high_open=True)
+        check_number("learning_rate", learning_rate, low=0, low_open=True)
+        check_number("batch_size", batch_size, low=1, integer=True)
         layers = network.check_layers(layers)
         if isinstance(activations, str):
             activations = (activations,) * len(layers)
