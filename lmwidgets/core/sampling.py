@@ -7,7 +7,10 @@ likely tokens whose probability reaches p. Filters apply in that order, each
 renormalizing what is left, as Hugging Face's generate does.
 """
 
-from lmwidgets.core.params import check_array, check_number, refusal
+import math
+from numbers import Real
+
+from lmwidgets.core.params import check_array, refusal
 
 import numpy as np
 
@@ -19,10 +22,19 @@ MASKED_LOGIT = -1e9
 SUM_TOLERANCE = 1e-6
 
 
+def _real(value):
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _check(temperature, top_k, top_p):
-    check_number("temperature", temperature, low=0)
-    check_number("top_k", top_k, low=1, integer=True, none=True)
-    check_number("top_p", top_p, low=0, low_open=True, high=1, none=True)
+    if not (_real(temperature) and temperature >= 0):
+        raise ValueError(
+            f"temperature must be 0 (greedy) or positive. Received temperature={temperature!r}."
+        )
+    if top_k is not None and not (_real(top_k) and float(top_k).is_integer() and top_k >= 1):
+        raise ValueError(f"top_k must be None (off) or an integer >= 1. Received top_k={top_k!r}.")
+    if top_p is not None and not (_real(top_p) and 0 < top_p <= 1):
+        raise ValueError(f"top_p must be None (off) or in (0, 1]. Received top_p={top_p!r}.")
 
 
 def softmax(logits):
