@@ -72,3 +72,20 @@ def test_kaplan_line_comes_from_core(lab):
     expected = scaling_law.kaplan_line(r["n_non_embedding"], r["val_loss"], grid)
     np.testing.assert_array_equal(r["kaplan_line"]["loss"], expected)
     np.testing.assert_array_equal(lab.kaplan_line.get_ydata(), expected)
+
+
+def test_a_diverged_member_is_a_message_and_the_last_picture_stays(lab, monkeypatch):
+    lab.controls["widths"].value = (8, 16)
+    before, picture = lab.result, bytes(lab.image.value)
+    trained = scaling_law._train
+
+    def diverging(width, steps, seed, backend):
+        total, non_embedding, _, val_loss = trained(width, steps, seed, backend)
+        return total, non_embedding, (float("nan") if width == 32 else 1.0), val_loss
+
+    monkeypatch.setattr(scaling_law, "_train", diverging)
+    lab.controls["widths"].value = (8, 16, 32)
+    assert "width 32 diverged: its loss became nan" in lab.message.value
+    assert lab.result is before and bytes(lab.image.value) == picture
+    with pytest.raises(FloatingPointError, match="try another seed or fewer steps"):
+        scaling_law.train_model(32, **{k: v for k, v in TINY.items() if k != "widths"})

@@ -124,12 +124,20 @@ def train_model(width, steps=DEFAULT_STEPS, seed=0):
     epoch), ``val_loss`` the loss on held-out text (the last 10%) after training.
 
     Results are cached per (width, steps, seed, backend): retraining a family
-    that shares members only trains the new ones.
+    that shares members only trains the new ones. A NaN or infinite loss raises
+    FloatingPointError, saying so, never a result.
     """
     width = check_number("width", width, low=1, integer=True)
     steps = check_number("steps", steps, low=1, integer=True)
     seed = _check_seed(seed)
     total, non_embedding, train_loss, val_loss = _train(width, steps, seed, keras.backend.backend())
+    if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
+        raise FloatingPointError(
+            f"The model of width {width} diverged: its loss became "
+            f"{train_loss if not np.isfinite(train_loss) else val_loss} in {steps} steps at "
+            f"seed {seed}. A step too large for this model is the usual cause (Adam's "
+            f"learning rate is {LEARNING_RATE:g}): try another seed or fewer steps."
+        )
     return {
         "width": width,
         "n_params": total,
