@@ -96,7 +96,7 @@ lessons: $(VENV)/.installed-test
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.record_timing=False $(LESSON)
 
-# Every benchmark, one table of figures against baselines measured in the same run (~15 min).
+# Every benchmark, one table of figures against baselines measured in the same run (~30 min).
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run
 

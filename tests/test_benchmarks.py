@@ -79,7 +79,7 @@ def test_readme_shows_the_table_the_command_writes(report):
     assert header in section
     for target in ("< 50 ms", "ratio <= 0.1", "ratio <= 1.05", ">= 15 epochs/s", "< 0.3 s"):
         assert target in section, target
-    for target in ("< 90 s", "< 2,048 MB", "< 10 min"):
+    for target in ("< 90 s", "< 2,048 MB", "< 10 min", "< 0.1 MB", "< 0.1 KB"):
         assert target in section, target
 
 
