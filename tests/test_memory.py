@@ -3,8 +3,7 @@ traced by tracemalloc), on fewer cycles and epochs: a closed widget keeps almost
 and a Playground that keeps playing keeps a flat memory."""
 
 import gc
-import importlib
-import sys
+import importlib.util
 import tracemalloc
 from pathlib import Path
 
@@ -18,11 +17,10 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.fixture(scope="module")
 def memory():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("memory")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location("memory", BENCHMARKS / "memory.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.parametrize("name", ["NeuronExplorer", "ActivationExplorer", "Playground"])
