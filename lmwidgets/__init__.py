@@ -37,6 +37,7 @@ _LAZY = {
     "ScheduleExplorer": "lmwidgets.widgets.schedules",
     "compare_backends": "lmwidgets.core.backend_compare",
     "from_state": "lmwidgets.widgets._base",
+    "show": "lmwidgets.widgets.show",
 }
 
 __all__ = ["__version__", *_LAZY]

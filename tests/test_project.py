@@ -62,6 +62,39 @@ def test_lessons_are_committed_with_outputs():
         assert all(cell["execution_count"] is not None for cell in code), path.name
 
 
+# An output whose only form is text like this is what a learner sees in JupyterLab
+# instead of the picture or the widget: a bare Figure, an object, a widget without its view.
+TEXT_ONLY = re.compile(r"^<.*(object|Figure size).*>$|run this cell in Jupyter", re.DOTALL)
+
+
+def test_every_figure_and_widget_in_a_lesson_has_a_picture_not_only_its_text():
+    shown_as_text = []
+    for path in sorted(LESSONS_DIR.glob("*.ipynb")):
+        for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                text = "".join(data.get("text/plain", ""))
+                if set(data) == {"text/plain"} and TEXT_ONLY.search(text.strip()):
+                    shown_as_text.append(f"{path.name} cell {index}: {text.strip()[:60]}")
+    assert not shown_as_text, "shown only as text (use lmwidgets.show(figure)):\n" + "\n".join(
+        shown_as_text
+    )
+
+
+def test_show_makes_a_png_of_a_figure_and_refuses_anything_else():
+    import lmwidgets
+
+    import pytest
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(3, 2))
+    figure.subplots().plot([0, 1], [1, 0])
+    picture = lmwidgets.show(figure)
+    assert picture.data.startswith(b"\x89PNG") and "image/png" in picture._repr_mimebundle_()[0]
+    with pytest.raises(TypeError, match="show takes a matplotlib Figure. Received: .* str"):
+        lmwidgets.show("figure.png")
+
+
 # Binder -------------------------------------------------------------------------------
 
 
