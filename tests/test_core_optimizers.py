@@ -8,6 +8,8 @@ Lion); and, for every optimizer Keras ships, the same run done the ordinary way
 The surfaces' heights are checked against their formulas written in numpy.
 """
 
+import functools
+
 import lmwidgets  # picks the Keras backend before keras is imported
 from lmwidgets.core import optimizers
 
@@ -228,3 +230,15 @@ def test_lion_without_momentum_is_refused_in_our_words():
     ):
         with pytest.raises(ValueError, match=r"beta_1 must be in \(0, 1\].*SignSGD"):
             call()
+
+
+def test_a_new_step_count_reuses_the_compiled_loop_and_gives_the_same_path():
+    run = functools.partial(optimizers.trajectory, "adam", "rosenbrock", (-1.5, 2.0), 0.01)
+    long = run(300)
+    misses = optimizers._compiled_run.cache_info().misses
+    short = run(290)  # the steps slider moved by one notch
+    if lmwidgets.backend_name() != "torch":  # torch runs a Python loop: nothing to compile
+        assert optimizers._compiled_run.cache_info().misses == misses
+    assert len(short["path"]) == 291 and len(short["loss"]) == 291
+    np.testing.assert_array_equal(short["path"], long["path"][:291])
+    np.testing.assert_array_equal(short["loss"], long["loss"][:291])

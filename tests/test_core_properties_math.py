@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import lmwidgets
 from lmwidgets.core import (
     activations,
     choices,
@@ -973,6 +974,13 @@ def check_surface(result, kwargs):
         assert surface_form(result.name, *point) <= lowest + 1e-6
 
 
+def check_compiled_length(result, kwargs):
+    steps = kwargs["steps"]
+    assert isinstance(result, int) and result >= steps
+    if lmwidgets.backend_name() != "torch":  # one compiled loop per power of two
+        assert result >= 64 and result & (result - 1) == 0 and result <= 2 * max(steps, 32)
+
+
 def check_optimizer_names(result, kwargs):
     assert result[:3] == ["sgd", "momentum", "nesterov"] and len(set(result)) == len(result)
     assert {"adam", "rmsprop", "lion"} <= set(result)
@@ -1076,6 +1084,11 @@ OPTIMIZER_CASES = {
         check_surface,
         tuple(({"name": n}, "surface") for n in ("everest", None, 3)),
         examples=6,
+    ),
+    "optimizers.compiled_length": Case(
+        st.fixed_dictionaries({"steps": st.integers(1, 100_000)}),
+        check_compiled_length,
+        refuse({}, "steps", (*NOT_NUMBERS, 0, -3, 2.5)),
     ),
     "optimizers.names": Case(just(), check_optimizer_names, examples=1, no_invalid="no arguments"),
     "optimizers.get": Case(

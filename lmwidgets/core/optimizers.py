@@ -401,6 +401,17 @@ def _first_escape(path, loss, box):
     return int(hits[0]) if hits.size else None
 
 
+def compiled_length(steps):
+    """How many steps the compiled loop of a ``steps``-step run takes: on JAX and
+    TensorFlow the next power of two (at least 64), so that moving a steps slider reuses
+    a loop compiled once per power instead of compiling one per value (about 200 ms
+    each); the run is cut to ``steps``. PyTorch's loop is plain Python: exactly ``steps``."""
+    steps = check_number("steps", steps, low=1, integer=True)
+    if backend.backend_name() == "torch":
+        return steps
+    return max(64, 1 << (steps - 1).bit_length())
+
+
 def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=None, **kwargs):
     """Run the Keras optimizer ``optimizer`` for ``steps`` steps on a 2-D surface.
 
@@ -420,13 +431,16 @@ def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=N
     _resolve(optimizer, kwargs)
     params = _checked_surface_params(surface_name, surface_params or {})
     start = _check_run_arguments(surface_name, start, steps)
-    rates = _per_step_rates(learning_rate, int(steps))
+    steps = int(steps)
+    length = compiled_length(steps)
+    rates = _per_step_rates(learning_rate, steps)
+    rates = np.concatenate([rates, np.full(length - steps, rates[-1], dtype=rates.dtype)])
     run, state, start_slots = _compiled_run(
         optimizer,
         tuple(sorted(kwargs.items())),
         surface_name,
         tuple(sorted(params.items())),
-        int(steps),
+        length,
     )
     state = list(state)
     start = keras.ops.convert_to_tensor(start)
@@ -438,8 +452,9 @@ def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=N
     last = keras.ops.convert_to_numpy(last)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last point
         last_loss = keras.ops.convert_to_numpy(function(last[0], last[1]))
-    path = np.concatenate([path, last[None]]).astype("float64")
-    loss = np.append(loss, last_loss).astype("float64")
+    # The loop ran `length` steps: keep the points after 0..steps of them.
+    path = np.concatenate([path, last[None]])[: steps + 1].astype("float64")
+    loss = np.append(loss, last_loss)[: steps + 1].astype("float64")
     diverged_at = _first_escape(path, loss, SURFACES[surface_name].box)
     if diverged_at is not None:
         path, loss = path[:diverged_at], loss[:diverged_at]
