@@ -217,6 +217,14 @@ PARAMS_CASES = {
         check_refusal,
         no_invalid="builds the refusal for any argument; it is the message itself",
     ),
+    "params.check_seed": Case(
+        st.fixed_dictionaries({"seed": st.integers(0, 2**32 - 1)}),
+        lambda result, kwargs: (
+            isinstance(result, int) and result == kwargs["seed"] or pytest.fail(repr(result))
+        ),
+        refuse({}, "seed", (*NOT_NUMBERS, -1, 2**32, 1.5))
+        + (({"seed": "7", "none": True}, "seed"),),
+    ),
     "params.check_number": Case(
         bounded_numbers(),
         check_number,

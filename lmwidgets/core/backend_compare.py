@@ -15,7 +15,7 @@ import sys
 import time
 
 from lmwidgets.backend import BACKENDS, _installed
-from lmwidgets.core.params import check_number, refusal
+from lmwidgets.core.params import check_number, check_seed, refusal
 
 COLUMNS = ("backend", "import_s", "first_epoch_s", "epoch_s", "test_accuracy", "parameters")
 
@@ -84,10 +84,7 @@ def _check(epochs, samples, batch_size, seed, timeout=None):
     """The numbers of a run, refused in Keras' words before any process starts."""
     for name, value in (("epochs", epochs), ("samples", samples), ("batch_size", batch_size)):
         check_number(name, value, low=1, integer=True)
-    try:
-        check_number("seed", seed, 0, 2**32 - 1, integer=True)
-    except ValueError:
-        raise refusal("seed", "an integer from 0 to 2**32 - 1", seed) from None
+    check_seed(seed)
     check_number("timeout", timeout, low=0, low_open=True, none=True)
 
 

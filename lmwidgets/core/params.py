@@ -59,20 +59,23 @@ def check_number(
     high_open=False,
     integer=False,
     none=False,
+    allowed=None,
 ):
     """``value`` as a float (an int with ``integer=True``), else a ValueError in Keras' words.
 
     A number is a finite real number, not a bool or a text. ``low``/``high`` bound it
     (excluded with ``low_open``/``high_open``); ``integer=True`` asks for a whole number
-    (``3.0`` counts); ``none=True`` lets None through (e.g. "no cap").
+    (``3.0`` counts); ``none=True`` lets None through (e.g. "no cap"). ``allowed``
+    replaces the generated description of what is allowed.
     """
     if none and value is None:
         return None
-    kind = "an integer" if integer else "a number"
-    bounds = _interval(low, high, low_open, high_open)
-    if integer and low is not None and high is not None and not (low_open or high_open):
-        bounds = f"from {low:g} to {high:g}"
-    allowed = f"{kind} {bounds}".strip() + (" or None" if none else "")
+    if allowed is None:
+        kind = "an integer" if integer else "a number"
+        bounds = _interval(low, high, low_open, high_open)
+        if integer and low is not None and high is not None and not (low_open or high_open):
+            bounds = f"from {low:g} to {high:g}"
+        allowed = f"{kind} {bounds}".strip() + (" or None" if none else "")
     number = _as_real(value)
     if number is None or not math.isfinite(number):
         raise refusal(argument, allowed, value)
@@ -84,6 +87,13 @@ def check_number(
     ):  # fmt: skip
         raise refusal(argument, allowed, value)
     return int(number) if integer else float(number)
+
+
+def check_seed(seed, none=False):
+    """A seed Keras and NumPy both take: an integer from 0 to 2**32 - 1 (or None with
+    ``none=True``), else a ValueError in Keras' words."""
+    allowed = "an integer from 0 to 2**32 - 1" + (" or None" if none else "")
+    return check_number("seed", seed, 0, 2**32 - 1, integer=True, none=none, allowed=allowed)
 
 
 def check_array(

@@ -45,11 +45,12 @@ def make_dataset(dataset, n_points=500, noise=0, n_classes=2, seed=0):
     """
     check_choice("dataset", dataset, DATASETS)
     n_points = check_number("n_points", n_points, low=2, integer=True)
-    _within("noise", noise, 0, 50, "in [0, 50] (percent)")
+    check_number("noise", noise, 0, 50, allowed="in [0, 50] (percent)")
     if dataset in MULTI_CLASS:
-        n_classes = _within(
-            "n_classes", n_classes, 2, MAX_CLASSES, f"in [2, {MAX_CLASSES}] for {dataset!r}", True
-        )
+        n_classes = check_number(
+            "n_classes", n_classes, 2, MAX_CLASSES, integer=True,
+            allowed=f"in [2, {MAX_CLASSES}] for {dataset!r}",
+        )  # fmt: skip
     elif n_classes != 2 and dataset in CLASSIFICATION:
         raise refusal(
             "n_classes", f"2: {dataset!r} has 2 classes, more are offered by "
@@ -61,14 +62,6 @@ def make_dataset(dataset, n_points=500, noise=0, n_classes=2, seed=0):
     x = np.asarray(x, dtype="float32")
     y = np.asarray(y, dtype="int32" if dataset in CLASSIFICATION else "float32")
     return x, y
-
-
-def _within(argument, value, low, high, allowed, integer=False):
-    """``check_number`` in this module's own words of what is allowed."""
-    try:
-        return check_number(argument, value, low, high, integer=integer)
-    except ValueError:
-        raise refusal(argument, allowed, value) from None
 
 
 def _circle(rng, n, noise, n_classes):

@@ -15,7 +15,7 @@ parameters, as Kaplan et al. do.
 from functools import lru_cache
 
 from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
-from lmwidgets.core.params import check_array, check_number, refusal
+from lmwidgets.core.params import check_array, check_number, check_seed, refusal
 from lmwidgets.datasets import load_text
 
 import keras
@@ -129,7 +129,7 @@ def train_model(width, steps=DEFAULT_STEPS, seed=0):
     """
     width = check_number("width", width, low=1, integer=True)
     steps = check_number("steps", steps, low=1, integer=True)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     total, non_embedding, train_loss, val_loss = _train(width, steps, seed, keras.backend.backend())
     if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
         raise FloatingPointError(
@@ -159,7 +159,7 @@ def train_family(widths=DEFAULT_WIDTHS, steps=DEFAULT_STEPS, seed=0):
     if len(distinct) < 2:
         raise refusal("widths", allowed, widths)
     check_number("steps", steps, low=1, integer=True)
-    _check_seed(seed)
+    check_seed(seed)
     widths = distinct
     runs = [train_model(w, steps, seed) for w in widths]
     return {key: np.array([run[key] for run in runs]) for key in runs[0]}
@@ -197,14 +197,6 @@ def _positive(argument, values, min_size=1, ndim=1):
     if np.any(values <= 0):
         raise refusal(argument, allowed, values)
     return values
-
-
-def _check_seed(seed):
-    allowed = "an integer from 0 to 2**32 - 1"
-    try:
-        return check_number("seed", seed, 0, 2**32 - 1, integer=True)
-    except ValueError:
-        raise refusal("seed", allowed, seed) from None
 
 
 def power_law(n_params, alpha, n_c):

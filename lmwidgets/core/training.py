@@ -12,7 +12,7 @@ from lmwidgets.core import optimizers
 from lmwidgets.core.choices import check_choice
 from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
 from lmwidgets.core.metrics import confusion_matrix
-from lmwidgets.core.params import check_array, check_number, refusal
+from lmwidgets.core.params import check_array, check_number, check_seed, refusal
 
 import keras
 import numpy as np
@@ -48,31 +48,17 @@ class MLPConfig:
         for name, low, high in counts:
             value = check_number(name, getattr(self, name), low, high, integer=True)
             object.__setattr__(self, name, value)
-        _checked("dropout", self.dropout, "in [0, 1)", low=0, high=1, high_open=True)
+        check_number("dropout", self.dropout, allowed="in [0, 1)", low=0, high=1, high_open=True)
         check_number("l2", self.l2, low=0)
-        _checked(
-            "learning_rate", self.learning_rate, "a positive number (e.g. 0.001)", low=0,
-            low_open=True,
+        check_number(
+            "learning_rate", self.learning_rate, low=0, low_open=True,
+            allowed="a positive number (e.g. 0.001)",
         )  # fmt: skip
-
-
-def _checked(argument, value, allowed, **bounds):
-    """``check_number`` in this module's own words of what is allowed."""
-    try:
-        return check_number(argument, value, **bounds)
-    except ValueError:
-        raise refusal(argument, allowed, value) from None
 
 
 def _check_config(config):
     if not isinstance(config, MLPConfig):
         raise refusal("config", "an MLPConfig", config)
-
-
-def _check_seed(seed, none=False):
-    """A seed Keras takes: None (with ``none``) or an integer from 0 to 2**32 - 1."""
-    allowed = "an integer from 0 to 2**32 - 1" + (" or None" if none else "")
-    return _checked("seed", seed, allowed, low=0, high=2**32 - 1, integer=True, none=none)
 
 
 def mlp_parameter_count(config, input_size=784, n_classes=10):
@@ -101,7 +87,7 @@ def build_mlp(config, input_shape=(28, 28), n_classes=10, seed=None):
     except ValueError:
         raise refusal("input_shape", allowed, input_shape) from None
     n_classes = check_number("n_classes", n_classes, low=2, integer=True)
-    seed = _check_seed(seed, none=True)
+    seed = check_seed(seed, none=True)
     if seed is not None:
         keras.utils.set_random_seed(seed)
     regularizer = keras.regularizers.L2(config.l2) if config.l2 > 0 else None
@@ -247,7 +233,7 @@ def divergence_advice(diverged, **settings):
     allowed = 'a dict {"epoch": an integer >= 1, "loss": the loss}'
     if not isinstance(diverged, dict) or "loss" not in diverged:
         raise refusal("diverged", allowed, diverged)
-    _checked("diverged", diverged.get("epoch"), allowed, low=1, integer=True)
+    check_number("diverged", diverged.get("epoch"), low=1, integer=True, allowed=allowed)
     for name, value in settings.items():
         check_number(name, value)
     named = ", ".join(f"{name} = {value:g}" for name, value in settings.items())
@@ -348,12 +334,12 @@ def regression_mlp(dropout=0.0, l2=0.0, units=128, hidden_layers=3, learning_rat
     Its initial weights are Keras' defaults drawn with NumPy from ``seed``: the same
     network on every backend.
     """
-    dropout = _checked("dropout", dropout, "in [0, 1)", low=0, high=1, high_open=True)
+    dropout = check_number("dropout", dropout, allowed="in [0, 1)", low=0, high=1, high_open=True)
     l2 = check_number("l2", l2, low=0)
     units = check_number("units", units, low=1, integer=True)
     hidden_layers = check_number("hidden_layers", hidden_layers, low=0, integer=True)
     learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
     rng = np.random.default_rng(seed)
     initial = {"kernel_initializer": NumpyGlorotUniform(rng), "bias_initializer": Zeros()}
@@ -389,10 +375,10 @@ def overfitting_run(
     epochs = check_number("epochs", epochs, low=1, integer=True)
     val_size = check_number("val_size", val_size, low=1, integer=True)
     points = check_number("points", points, low=1, integer=True)
-    seed = _checked(
-        "seed", seed, "an integer from 0 to 2**32 - 2", low=0, high=2**32 - 2, integer=True
+    seed = check_number(
+        "seed", seed, 0, 2**32 - 2, integer=True, allowed="an integer from 0 to 2**32 - 2"
     )
-    dropout = _checked("dropout", dropout, "in [0, 1)", low=0, high=1, high_open=True)
+    dropout = check_number("dropout", dropout, allowed="in [0, 1)", low=0, high=1, high_open=True)
     l2 = check_number("l2", l2, low=0)
     keras.utils.set_random_seed(seed)
     x_train, y_train = noisy_sine(train_size, seed=seed)
