@@ -20,6 +20,7 @@ _LAZY = {
     "core": "lmwidgets.core",
     "widgets": "lmwidgets.widgets",
     "course": "lmwidgets.course",
+    "exercises": "lmwidgets.exercises",
     "ActivationExplorer": "lmwidgets.widgets.activations",
     "LossExplorer": "lmwidgets.widgets.losses",
     "OptimizerPlayground": "lmwidgets.widgets.optimizers",
