@@ -64,8 +64,8 @@ class Exercise:
         if answer is None and not more:
             return Feedback(
                 "not yet",
-                f"give {self.asks_for}: `ex.{self.name}.check(...)`. "
-                f"`ex.{self.name}.hint()` helps.",
+                f"no answer yet. Expected {self.asks_for}, as `ex.{self.name}.check(your_answer)`;"
+                f" `ex.{self.name}.hint()` gives a hint.",
             )
         try:
             explanation = self._check(answer, **more)
