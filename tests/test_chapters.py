@@ -9,13 +9,14 @@ only for nbval assert; they are few, tagged ``lesson-check`` and collapsed.
 import ast
 import json
 import re
-from pathlib import Path
 
 import lmwidgets.exercises
+from lmwidgets.course import LESSONS as COURSE
+from lmwidgets.course import LESSONS_DIR
 
 import pytest
 
-LESSONS = sorted((Path(__file__).resolve().parents[1] / "lessons").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted(LESSONS_DIR.glob("[0-9][0-9]_*.ipynb"))
 CHAPTERS = [p for p in LESSONS if not p.name.startswith("00")]
 HARNESS_WORDS = re.compile(
     r"nbval|what must hold|lesson check|the check does not|checks? (that|whether) the lesson",
@@ -117,3 +118,9 @@ def test_no_learner_facing_text_talks_about_the_test_harness(path):
 )
 def test_chapters_link_the_matching_chapter_of_dive_into_deep_learning(path):
     assert re.search(r"https://(zh\.)?d2l\.ai/", "\n".join(markdown(path)))
+
+
+@pytest.mark.parametrize("lesson", COURSE, ids=lambda lesson: lesson.filename)
+def test_every_lesson_opens_with_the_same_title_form(lesson):
+    first = source(cells(LESSONS_DIR / lesson.filename)[0]).splitlines()[0]
+    assert first == f"# {lesson.number:02d} · {lesson.title} ({lesson.title_zh})"
