@@ -68,7 +68,43 @@ def select():
             os.environ["KERAS_BACKEND"] = chosen
     if chosen and chosen != "tensorflow":
         _quiet_tensorflow()
+    if chosen == "jax":
+        _keep_compiled_programs()
     return chosen
+
+
+def cache_dir():
+    """lmwidgets' folder under the user's cache directory (``LMWIDGETS_CACHE`` overrides it)."""
+    if os.environ.get("LMWIDGETS_CACHE"):
+        return Path(os.environ["LMWIDGETS_CACHE"])
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "lmwidgets"
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "lmwidgets" / "Cache"
+    return Path(os.path.expanduser("~")) / ".cache" / "lmwidgets"
+
+
+def _keep_compiled_programs():
+    """Keep JAX's compiled programs between kernels (JAX's persistent compilation cache), so
+    that a lesson run again after a kernel restart does not compile its widgets again.
+
+    Most of the course's programs compile in well under JAX's default threshold of one
+    second, so every one is kept. A compiled program computes exactly what a new compilation
+    would. The user's own ``JAX_COMPILATION_CACHE_DIR`` wins; ``LMWIDGETS_JAX_CACHE=0``
+    turns the cache off; an unwritable cache folder leaves it off. JAX creates the folder
+    when it first keeps a program; selecting a backend writes nothing.
+    """
+    if (
+        os.environ.get("LMWIDGETS_JAX_CACHE", "1") == "0"
+        or "JAX_COMPILATION_CACHE_DIR" in os.environ
+    ):
+        return
+    folder = cache_dir() / "jax"
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not os.access(existing, os.W_OK):
+        return
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = str(folder)
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 
 def _quiet_tensorflow():

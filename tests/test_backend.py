@@ -229,3 +229,42 @@ def test_a_seed_gives_the_same_starting_network_on_every_backend():
     kernel, bias = np.array(reference[0]), np.array(reference[1])
     assert kernel.shape == (2, 8) and np.abs(kernel).max() <= np.sqrt(6 / 10)
     assert np.abs(kernel).max() > 0.5 * np.sqrt(6 / 10) and not bias.any()
+
+
+def _jax_process(code, **env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("JAX_", "LMWIDGETS_JAX"))}
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={**base, "KERAS_BACKEND": "jax", **env},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip()
+
+
+COMPILE_ONE_PROGRAM = """
+    import lmwidgets, keras, jax, numpy as np
+    print(jax.config.jax_compilation_cache_dir)
+    print(np.asarray(jax.jit(lambda x: keras.ops.tanh(x) * 3)(np.arange(4.0))).tolist())
+"""
+
+
+def test_a_second_kernel_finds_jax_programs_the_first_one_compiled(tmp_path):
+    folder = tmp_path / "cache" / "jax"
+    assert not folder.exists(), "selecting a backend writes nothing"
+    first = _jax_process(COMPILE_ONE_PROGRAM, LMWIDGETS_CACHE=str(tmp_path / "cache"))
+    assert first.splitlines()[0] == str(folder)
+    kept = sorted(path.name for path in folder.iterdir())
+    assert kept, "the compiled program was kept"
+    second = _jax_process(COMPILE_ONE_PROGRAM, LMWIDGETS_CACHE=str(tmp_path / "cache"))
+    assert second == first, "the same numbers from the kept program"
+    assert sorted(path.name for path in folder.iterdir()) == kept, "found, not compiled again"
+
+
+def test_the_users_jax_cache_setting_wins_and_the_cache_can_be_turned_off(tmp_path):
+    mine = str(tmp_path / "mine")
+    code = "import lmwidgets, jax; print(jax.config.jax_compilation_cache_dir)"
+    assert _jax_process(code, JAX_COMPILATION_CACHE_DIR=mine) == mine
+    assert _jax_process(code, LMWIDGETS_JAX_CACHE="0", LMWIDGETS_CACHE=mine) == "None"
+    assert not (tmp_path / "mine").exists()

@@ -119,6 +119,23 @@ def test_lessons_benchmark_runs_a_notebook_on_every_installed_backend(report, tm
     bad = tmp_path / "bad.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), bad)
     for backend in lessons.installed_backends():
-        figures = lessons.run(good, backend)
+        figures = lessons.run(good, backend, tmp_path / backend)
         assert figures["seconds"] > 0 and figures["peak_bytes"] > 0, backend
-    assert "ZeroDivisionError" in lessons.run(bad, "jax")["error"]
+    assert "ZeroDivisionError" in lessons.run(bad, "jax", tmp_path / "bad")["error"]
+
+
+def test_lessons_benchmark_runs_the_course_again_with_the_first_runs_programs(report, tmp_path):
+    import nbformat
+
+    lessons = importlib.import_module("lessons")
+    code = "import lmwidgets, keras\nkeras.ops.tanh(keras.ops.arange(3.0)) * 2"
+    notebook = tmp_path / "compiles.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), notebook)
+    first = lessons.run(notebook, "jax", tmp_path / "cache")
+    kept = sorted((tmp_path / "cache" / "jax").iterdir())
+    assert kept, "the first run's compiled programs are kept in the cache folder it was given"
+    second = lessons.run(notebook, "jax", tmp_path / "cache")
+    assert sorted((tmp_path / "cache" / "jax").iterdir()) == kept
+    rows = lessons.second_run_rows("jax", {"compiles": first}, {"compiles": second})
+    assert [row.baseline for row in rows] == [first["seconds"]] * 2
+    assert rows[-1].target == ">= 1.5x faster" and rows[-1].met is not None
