@@ -139,3 +139,26 @@ def test_lessons_benchmark_runs_the_course_again_with_the_first_runs_programs(re
     rows = lessons.second_run_rows("jax", {"compiles": first}, {"compiles": second})
     assert [row.baseline for row in rows] == [first["seconds"]] * 2
     assert rows[-1].target == ">= 1.5x faster" and rows[-1].met is not None
+
+
+def test_control_latency_changes_every_control_of_every_widget_with_allowed_values(report):
+    from lmwidgets.widgets._base import widget_names
+
+    from tests.strategies import make, widget_data
+
+    latency = importlib.import_module("control_latency")
+    data = widget_data()
+    for name in widget_names():
+        widget = make(name, data)
+        specs = list(widget.specs.values())
+        widget.close()
+        for spec in specs:
+            values = latency.VALUES.get(f"{name}.{spec.name}") or latency.changes(
+                spec, spec.check(spec.default)
+            )
+            if values is None:  # per-layer activations follow the layers; a one-option choice
+                assert spec.kind == "per_layer" or len(spec.values) == 1, f"{name}.{spec.name}"
+                continue
+            allowed = [v for v in values if latency._allowed(spec, v)]
+            assert len(allowed) > 2, f"{name}.{spec.name}: {values}"
+            assert len({repr(v) for v in allowed}) > 1, f"{name}.{spec.name} never changes"

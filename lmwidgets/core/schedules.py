@@ -240,6 +240,8 @@ def evaluate(schedule, steps):
     is an integer. The schedule is vectorized over the steps where it can be
     (``keras.ops.vectorized_map``), else mapped one step at a time (``keras.ops.map``):
     schedules that branch on the step (warmup) cannot be vectorized on every backend.
+    The steps are padded to ``optimizers.compiled_length(steps)`` and the rates cut, so
+    that a new number of steps reuses the programs compiled for that padded length.
     """
     import keras
 
@@ -248,12 +250,12 @@ def evaluate(schedule, steps):
         raise refusal(
             "schedule", "a Keras LearningRateSchedule or a function of the step", schedule
         )
-    counter = keras.ops.arange(steps, dtype="int32")
+    counter = keras.ops.arange(optimizers.compiled_length(steps), dtype="int32")
     try:
         rates = keras.ops.vectorized_map(schedule, counter)
     except (RuntimeError, ValueError, TypeError, NotImplementedError):
         rates = keras.ops.map(schedule, counter)
-    return np.asarray(keras.ops.convert_to_numpy(rates), dtype="float64").reshape(steps)
+    return np.asarray(keras.ops.convert_to_numpy(rates), dtype="float64").reshape(-1)[:steps]
 
 
 def _check_steps(steps):
