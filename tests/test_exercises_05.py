@@ -58,7 +58,9 @@ def stopped_when(should_stop, **controls):
 
 
 def after_the_rise(validation):
-    return len(validation) >= 3 and validation[-1] > min(validation) + 0.02
+    """Well past the minimum, so that the epoch still running when Stop lands is no new low."""
+    best = min(range(len(validation)), key=validation.__getitem__, default=0)
+    return len(validation) - 1 - best >= 3 and validation[-1] > validation[best] + 0.05
 
 
 CASES = {
