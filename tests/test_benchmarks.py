@@ -162,3 +162,12 @@ def test_control_latency_changes_every_control_of_every_widget_with_allowed_valu
             allowed = [v for v in values if latency._allowed(spec, v)]
             assert len(allowed) > 2, f"{name}.{spec.name}: {values}"
             assert len({repr(v) for v in allowed}) > 1, f"{name}.{spec.name} never changes"
+
+
+def test_first_picture_times_a_widget_in_a_fresh_process_from_an_empty_cache(report, tmp_path):
+    first_picture = importlib.import_module("first_picture")
+    cold = first_picture.first_picture("NeuronExplorer", tmp_path)
+    assert set(cold) == {"seconds", "bare"} and cold["seconds"] > 0 and cold["bare"] > 0
+    assert any((tmp_path / "jax").iterdir()), "the fresh process kept its programs there"
+    broken = first_picture.first_picture("NoSuchWidget", tmp_path)
+    assert "NoSuchWidget" in broken["error"]
