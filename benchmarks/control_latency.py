@@ -32,9 +32,40 @@ RETRAINS = {"OverfittingExplorer", "ScalingLawLab"}
 NOT_A_PICTURE = {"play"}  # starts or stops training; timed in the browser benchmark
 # Values a text control takes, where its spec cannot say.
 TEXTS = {
-    "prompt": ["to be", "to be or", "that is", "the question", "not to", "be, that", "or not"],
-    "boundaries": ["100", "200", "300", "400", "150", "250", "350", "450", "50"],
-    "values": ["0.1, 0.01", "0.2, 0.02", "0.05, 0.005", "0.3, 0.03", "0.1, 0.05", "0.2, 0.1"],
+    "prompt": [
+        "to be",
+        "to be or",
+        "that is",
+        "the question",
+        "not to",
+        "be, that",
+        "or not",
+        "not the",
+        "is it",
+    ],
+    # Two boundaries and three rates, as the defaults: a piecewise schedule needs one more.
+    "boundaries": [
+        "50, 100",
+        "60, 130",
+        "70, 140",
+        "40, 120",
+        "80, 150",
+        "30, 90",
+        "60, 120",
+        "55, 110",
+        "65, 125",
+    ],
+    "values": [
+        "0.1, 0.05, 0.01",
+        "0.2, 0.1, 0.02",
+        "0.05, 0.02, 0.005",
+        "0.3, 0.1, 0.03",
+        "0.1, 0.03, 0.01",
+        "0.2, 0.05, 0.01",
+        "0.15, 0.05, 0.02",
+        "0.1, 0.01, 0.001",
+        "0.25, 0.1, 0.05",
+    ],
 }
 # Where a widget ties controls together (a head count must divide the width).
 VALUES = {
