@@ -115,6 +115,23 @@ def test_loss_explorer_views():
     np.testing.assert_allclose(fitted, data["huber"]["slope"] * x + data["huber"]["intercept"])
 
 
+def test_loss_explorer_computes_its_other_views_after_its_first_picture():
+    from lmwidgets.widgets import losses as loss_widget
+
+    for cached in (loss_widget._classification_curves, loss_widget._robust_fit):
+        cached.cache_clear()
+    explorer = lmwidgets.LossExplorer(delta=0.7)
+    assert explorer.image.value, "the first picture does not wait for the other views"
+    explorer.warm_up.join(timeout=120)
+    assert not explorer.warm_up.is_alive()
+    before = loss_widget._robust_fit.cache_info().misses
+    explorer.controls["view"].value = "outliers"
+    assert loss_widget._robust_fit.cache_info().misses == before, "the click recomputed"
+    explorer.controls["view"].value = "classification"
+    assert loss_widget._classification_curves.cache_info().hits > 0
+    assert explorer.last_error is None
+
+
 def losses_errors(explorer):
     return explorer.result["regression"]["errors"]
 
@@ -236,8 +253,32 @@ def _pixels(png):
                 ("view", "regression"),
             ],
         ),
+        (
+            lmwidgets.OptimizerPlayground,
+            [
+                ("learning_rate", 0.0019),  # same rounded axes: drawn over the cached picture
+                ("learning_rate", 0.001),  # other losses: new loss axes
+                ("start_x", -1.0),
+                ("optimizers", ("sgd", "adam", "rmsprop")),  # the legend changes
+                ("steps", 80),
+                ("surface", "himmelblau"),
+                ("learning_rate", 0.01),
+            ],
+        ),
+        (
+            lmwidgets.ScaleCalculator,
+            [
+                ("n_layers", 33),  # same rounded axes: drawn over the cached picture
+                ("d_model", 8192),  # a larger model: new axes
+                ("zero_stage", 3),
+                ("hardware", "V100 32GB"),  # another device memory line and title
+                ("preset", "gpt3-175b"),
+                ("n_devices", 2048),
+                ("batch", 4),
+            ],
+        ),
     ],
-    ids=["ActivationExplorer", "LossExplorer"],
+    ids=["ActivationExplorer", "LossExplorer", "OptimizerPlayground", "ScaleCalculator"],
 )
 def test_redraws_over_a_cached_background_match_a_full_draw(make, changes):
     """Blitting reuses a picture of the axes; it must never show a stale one."""

@@ -1,6 +1,7 @@
 """OptimizerPlayground: real Keras optimizers racing on a 2-D surface."""
 
 import functools
+import math
 
 from lmwidgets.core import optimizers as core
 from lmwidgets.widgets._base import Explorer, new_figure
@@ -36,6 +37,11 @@ def tuned_by_sliders(name):
 def surface_params(settings):
     """The chosen surface's parameters (e.g. the quadratic's condition), from the controls."""
     return {key: settings[key] for key in core.surface(settings["surface"]).params}
+
+
+def _round_up(value):
+    """The power of ten at or above ``value`` (> 0): a decade of the symlog loss axis."""
+    return 10.0 ** math.ceil(math.log10(value) - 1e-12)
 
 
 class OptimizerPlayground(Explorer):
@@ -152,9 +158,14 @@ class OptimizerPlayground(Explorer):
         self.loss_axes.set_xlim(0, s["steps"])
         if finite.size:
             low, high = finite.min(), finite.max()
-            self.loss_axes.set_ylim(min(low, 0.0) * 1.5 - 1e-4, high * 2 + 1e-3)
+            # Round limits: a nearby run keeps the axes, and the picture of them is reused.
+            bottom = min(low, 0.0) * 1.5 - 1e-4
+            bottom = -_round_up(-bottom) if bottom < -1e-4 else bottom
+            self.loss_axes.set_ylim(bottom, _round_up(high * 2 + 1e-3))
         handles = [self.paths[name] for name in result]
-        self.map_axes.legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
+        self.legend = self.map_axes.legend(
+            handles=handles, fontsize=7, frameon=False, loc="lower right"
+        )
         diverged = [
             f"{name} diverged at step {run['diverged_at']}"
             for name, run in result.items()
@@ -162,6 +173,16 @@ class OptimizerPlayground(Explorer):
         ]
         hint = " (learning rate too large for this surface?)"
         self.notice = ("; ".join(diverged) + hint, "warning") if diverged else ("", "info")
+
+    def dynamic_artists(self):
+        # Paths, losses and the marks and legend drawn over them, over a cached picture of the
+        # surface and axes: a new learning rate or start redraws only these.
+        legend = [self.legend] if getattr(self, "legend", None) is not None else []
+        marks = [self.start_mark, self.minima_marks]
+        return [*self.paths.values(), *self.losses.values(), *marks, *legend]
+
+    def background_key(self):
+        return self._contour_key
 
     def _draw_surface(self, surface, params):
         key = (surface, tuple(sorted(params.items())))

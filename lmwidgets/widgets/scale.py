@@ -5,7 +5,7 @@ import html
 
 from lmwidgets.core import scale
 from lmwidgets.core.scale import HARDWARE, PRESETS, ZERO_STAGES
-from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
@@ -98,7 +98,9 @@ class ScaleCalculator(Explorer):
             1, 3, gridspec_kw={"width_ratios": [1.1, 1.5, 0.9]}
         )
         count = len(_PARAM_PARTS)
-        self.param_bars = self.ax_params.barh(range(count), np.ones(count))
+        # Bars at a line's zorder, above the axes' ticks and labels (1.5): a redraw over the
+        # cached axes draws no text twice.
+        self.param_bars = self.ax_params.barh(range(count), np.ones(count), zorder=2)
         self.ax_params.set_yticks(range(count), list(_PARAM_PARTS.values()))
         self.ax_params.invert_yaxis()
         self.ax_params.set_xlabel("parameters")
@@ -107,7 +109,11 @@ class ScaleCalculator(Explorer):
         stages = np.arange(len(ZERO_STAGES))
         self.train_bars = {
             part: self.ax_train.bar(
-                stages, np.ones(len(stages)), color=_COLORS[part], label=part.replace("_", " ")
+                stages,
+                np.ones(len(stages)),
+                color=_COLORS[part],
+                label=part.replace("_", " "),
+                zorder=2,
             )
             for part in _MEMORY_PARTS
         }
@@ -119,7 +125,7 @@ class ScaleCalculator(Explorer):
         self.ax_train.legend(fontsize=7, loc="upper right")
 
         self.infer_bars = {
-            part: self.ax_infer.bar([0], [1.0], color=_COLORS[part], label=label)
+            part: self.ax_infer.bar([0], [1.0], color=_COLORS[part], label=label, zorder=2)
             for part, label in (("weights", "weights (bf16)"), ("kv_cache", "KV cache"))
         }
         self.ax_infer.set_xticks([0], ["inference"])
@@ -183,7 +189,8 @@ class ScaleCalculator(Explorer):
         values = [result["breakdown"][part] for part in _PARAM_PARTS]
         for bar, value in zip(self.param_bars, values, strict=True):
             bar.set_width(value)
-        self.ax_params.set_xlim(0, max(values) * 1.1)
+        # Round limits: a nearby size keeps the axes, and the picture of them is reused.
+        self.ax_params.set_xlim(*snapped_limits(0, max(values) * 1.1, steps=4))
         self.ax_params.set_title(f"parameters: {_count(result['params'])}")
 
         memory = result["device_memory"] / GB
@@ -197,7 +204,7 @@ class ScaleCalculator(Explorer):
                 bar.set_alpha(1.0 if stage == result["zero_stage"] else 0.35)
                 bottoms[i] += height
         self.train_limit.set_ydata([memory])
-        self.ax_train.set_ylim(0, max(bottoms.max(), memory) * 1.15)
+        self.ax_train.set_ylim(*snapped_limits(0, max(bottoms.max(), memory) * 1.15, steps=4))
         self.ax_train.set_title(
             f"training, {result['n_devices']} x {result['hardware']}", fontsize=9
         )
@@ -207,10 +214,19 @@ class ScaleCalculator(Explorer):
         self.infer_bars["kv_cache"][0].set_y(inference["weights"])
         self.infer_bars["kv_cache"][0].set_height(inference["kv_cache"])
         self.infer_limit.set_ydata([memory])
-        self.ax_infer.set_ylim(0, max(inference["total"], memory) * 1.15)
+        self.ax_infer.set_ylim(*snapped_limits(0, max(inference["total"], memory) * 1.15, steps=4))
         verdict = "fits on one device" if result["fits_inference"] else "needs several devices"
         self.ax_infer.set_title(verdict, fontsize=9)
         self.summary.value = self._summary(result)
+
+    def dynamic_artists(self):
+        # Bars, limits, titles and legends over a cached picture of the axes: a change that
+        # keeps the rounded limits redraws only these.
+        bars = [*self.param_bars, *(b for group in self.train_bars.values() for b in group)]
+        bars += [b for group in self.infer_bars.values() for b in group]
+        axes = (self.ax_params, self.ax_train, self.ax_infer)
+        legends = [a.get_legend() for a in axes if a.get_legend() is not None]
+        return [*bars, self.train_limit, self.infer_limit, *(a.title for a in axes), *legends]
 
     @staticmethod
     def _summary(r):
