@@ -31,6 +31,18 @@ _COLORS = {
 }
 
 
+def _key():
+    parts = {**{p: p.replace("_", " ") for p in _MEMORY_PARTS}, "kv_cache": "KV cache"}
+    swatches = [
+        f'<span style="color:{_COLORS[part]}">&#9632;</span> {label}'
+        for part, label in parts.items()
+    ]
+    return (
+        "Memory: " + " &nbsp; ".join(swatches) + " &nbsp; <b>- - -</b> device memory "
+        "(pale bars: the ZeRO stages not chosen; inference weights in bf16)"
+    )
+
+
 def _count(value):
     for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if value >= limit:
@@ -78,6 +90,8 @@ class ScaleCalculator(Explorer):
 
     def __init__(self, **settings):
         self.summary = widgets.HTML()
+        # The figure's key as HTML: text there costs nothing to redraw.
+        self.key = widgets.HTML(_key())
         super().__init__(**settings)
         self.controls["zero_stage"].style.button_width = "40px"
 
@@ -90,7 +104,7 @@ class ScaleCalculator(Explorer):
             self.controls["tokens"].value = scale.preset_training_tokens(preset)
 
     def footer(self):
-        return [self.summary]
+        return [self.key, self.summary]
 
     def build_figure(self):
         figure = new_figure(10, 3.4)
@@ -122,7 +136,6 @@ class ScaleCalculator(Explorer):
         self.train_limit = self.ax_train.axhline(
             80, color="k", ls="--", lw=1, label="device memory"
         )
-        self.ax_train.legend(fontsize=7, loc="upper right")
 
         self.infer_bars = {
             part: self.ax_infer.bar([0], [1.0], color=_COLORS[part], label=label, zorder=2)
@@ -132,7 +145,6 @@ class ScaleCalculator(Explorer):
         self.infer_limit = self.ax_infer.axhline(
             80, color="k", ls="--", lw=1, label="device memory"
         )
-        self.ax_infer.legend(fontsize=7, loc="upper right")
         self.ax_infer.set_ylabel("GB")
         figure.tight_layout()
         return figure
@@ -220,13 +232,12 @@ class ScaleCalculator(Explorer):
         self.summary.value = self._summary(result)
 
     def dynamic_artists(self):
-        # Bars, limits, titles and legends over a cached picture of the axes: a change that
-        # keeps the rounded limits redraws only these.
+        # Bars, limit lines and titles over a cached picture of the axes: a change that keeps
+        # the rounded limits redraws only these.
         bars = [*self.param_bars, *(b for group in self.train_bars.values() for b in group)]
         bars += [b for group in self.infer_bars.values() for b in group]
         axes = (self.ax_params, self.ax_train, self.ax_infer)
-        legends = [a.get_legend() for a in axes if a.get_legend() is not None]
-        return [*bars, self.train_limit, self.infer_limit, *(a.title for a in axes), *legends]
+        return [*bars, self.train_limit, self.infer_limit, *(a.title for a in axes)]
 
     @staticmethod
     def _summary(r):
