@@ -88,6 +88,7 @@ class OptimizerPlayground(Explorer):
             [], [], "*", color="gold", mec="black", ms=11, zorder=5
         )
         self.paths, self.losses = {}, {}
+        self.legend = None  # made by render, for the optimizers chosen
         for index, name in enumerate(self.specs["optimizers"].values):
             color = f"C{index % 10}"
             (self.paths[name],) = self.map_axes.plot(
@@ -177,7 +178,7 @@ class OptimizerPlayground(Explorer):
     def dynamic_artists(self):
         # Paths, losses and the marks and legend drawn over them, over a cached picture of the
         # surface and axes: a new learning rate or start redraws only these.
-        legend = [self.legend] if getattr(self, "legend", None) is not None else []
+        legend = [self.legend] if self.legend is not None else []
         marks = [self.start_mark, self.minima_marks]
         return [*self.paths.values(), *self.losses.values(), *marks, *legend]
 
