@@ -20,13 +20,14 @@ Run: python benchmarks/browser_latency.py (needs Debian's chromium; about 10 min
 """
 
 import json
-import math
 import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 ROOT = Path(__file__).resolve().parents[1]
@@ -395,13 +396,6 @@ def measure(names=None, changes=CHANGES):
     return results
 
 
-def percentile(values, q):
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def summary(name, control, entry):
     """One control's figures: median, p95, their ratios to the echo, and the verdict."""
     echo_ms = statistics.median([t for t in entry["echo"] if t is not None])
@@ -420,7 +414,7 @@ def summary(name, control, entry):
         missing = sum(t is None for t in times)
         return {"control": f"{name}.{control}", "echo": echo_ms, "verdict": "NO PICTURE",
                 "why": f"{missing} of {len(times)} changes drew no new picture"}  # fmt: skip
-    median, p95 = statistics.median(times), percentile(times, 0.95)
+    median, p95 = statistics.median(times), float(np.percentile(times, 95))
     retrains = name in RETRAINS
     met = median <= MEDIAN_TARGET * echo_ms and p95 <= P95_TARGET * echo_ms
     return {
