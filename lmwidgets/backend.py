@@ -498,6 +498,21 @@ def jax_train_epoch(model, optimizer, loss_fn):
     return epoch
 
 
+def tensor(array):
+    """A NumPy array as a tensor of the backend, compiling nothing.
+
+    On JAX, ``jnp.array`` of a NumPy array (what Keras does with an initial value) runs a
+    compiled copy, compiled anew for every shape it meets: about 10 ms per new layer shape.
+    """
+    if backend_name() == "jax":
+        import jax
+
+        return jax.device_put(array)
+    import keras
+
+    return keras.ops.convert_to_tensor(array)
+
+
 def jax_forward(model):
     """JAX only: ``forward(x) -> list of numpy outputs`` of ``model`` in inference, jitted."""
     import jax

@@ -462,3 +462,20 @@ def test_the_largest_seed_the_control_allows_trains():
     assert playground.controls["seed"].max >= 2**31 - 1
     playground.step(2)
     assert playground.message.value == "" and playground.result["epoch"] == 2
+
+
+@pytest.mark.skipif(lmwidgets.backend_name() != "jax", reason="counts JAX compilations")
+def test_a_new_network_shape_compiles_nothing_to_create_its_weights(caplog):
+    """Keras' initializers and NumPy initial values each compile a program per new shape on
+    JAX (about 10 ms a layer): a learner adding a neuron would wait for them."""
+    import jax
+
+    network.build_model(2, layers=(2,), seed=4)  # what any first model compiles, once
+    with jax.log_compiles(), caplog.at_level("WARNING"):
+        model = network.build_model(3, layers=(7, 5, 3), seed=4)
+    compiled = [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()]
+    assert compiled == []
+    reference = network.build_model(3, layers=(7, 5, 3), seed=4)
+    for ours, theirs in zip(model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert model.get_layer("hidden_1").kernel_initializer.__class__.__name__ == "GlorotUniform"

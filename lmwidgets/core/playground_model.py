@@ -93,6 +93,8 @@ def build_model(
             units,
             # core's get binds what Keras leaves without a default (threshold's threshold).
             activation=activation_registry.get(activation),
+            kernel_initializer=_placeholder,
+            bias_initializer=_placeholder,
             kernel_regularizer=penalty,
             name=f"hidden_{index}",
         )(h)
@@ -104,11 +106,26 @@ def build_model(
         "linear" if problem == "regression" else ("sigmoid" if n_outputs == 1 else "softmax")
     )
     outputs = keras.layers.Dense(
-        n_outputs, activation=output_activation, kernel_regularizer=penalty, name="output"
+        n_outputs,
+        activation=output_activation,
+        kernel_initializer=_placeholder,
+        bias_initializer=_placeholder,
+        kernel_regularizer=penalty,
+        name="output",
     )(h)
     model = keras.Model(inputs, outputs, name="playground")
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):  # what a saved model says: what was drawn
+            layer.kernel_initializer = keras.initializers.GlorotUniform()
+            layer.bias_initializer = keras.initializers.Zeros()
     initialize_weights(model, seed)
     return model
+
+
+def _placeholder(shape, dtype=None):
+    """Zeros, replaced by ``initialize_weights``. Keras' own initializers run a compiled
+    random draw for each new layer shape (tens of ms per layer on JAX)."""
+    return backend.tensor(np.zeros(shape, dtype="float32"))
 
 
 def make_optimizer(name="sgd", learning_rate=0.03):
