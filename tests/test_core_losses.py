@@ -11,7 +11,7 @@ squares written out here for log-cosh and Huber.
 
 import itertools
 
-import lmwidgets  # noqa: F401  (picks the Keras backend before keras is imported)
+import lmwidgets  # (picks the Keras backend before keras is imported)
 from lmwidgets.core import losses
 
 import keras
@@ -187,3 +187,20 @@ def test_robust_fit_delta_is_in_units_of_y():
 def test_bad_arguments_raise_value_errors_naming_what_is_valid(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.skipif(lmwidgets.backend_name() != "jax", reason="counts JAX compilations")
+def test_a_curve_compiles_once_per_loss_and_a_new_delta_reuses_it(caplog):
+    """Op-by-op autodiff compiled some 30 small programs for a first picture (about 1 s)."""
+    import jax
+
+    errors = np.linspace(-3, 3, 57, dtype="float32")
+    with jax.log_compiles(), caplog.at_level("WARNING"):
+        first = losses.regression_curve("huber", errors, delta=0.4)
+    compiled = [r for r in caplog.records if "Compiling" in r.getMessage()]
+    assert len(compiled) <= 2, [r.getMessage()[:80] for r in compiled]
+    caplog.clear()
+    with jax.log_compiles(), caplog.at_level("WARNING"):
+        second = losses.regression_curve("huber", errors, delta=0.9)
+    assert not [r for r in caplog.records if "Compiling" in r.getMessage()]
+    assert not np.allclose(first[0], second[0])

@@ -140,16 +140,6 @@ def _checked_params(name, family, given):
     return {key: _check_value(key, value) for key, value in merged.items()}
 
 
-def _per_point(loss, y_true):
-    """A function of the predictions giving one loss per point (Keras averages the last axis)."""
-    import keras
-
-    def per_point(y_pred):
-        return loss(y_true, keras.ops.expand_dims(y_pred, -1))
-
-    return per_point
-
-
 def regression_curve(name, errors, **params):
     """``(loss, dloss)`` at each error ``e = y_pred - y_true``, as float32 numpy arrays.
 
@@ -159,10 +149,28 @@ def regression_curve(name, errors, **params):
     loss = _keras_loss(name, REGRESSION)
     params = _checked_params(name, REGRESSION, params)
     errors = check_array("errors", errors, dtype="float32")
-    y_true = np.zeros((errors.size, 1), dtype="float32")
-    per_point = _per_point(lambda t, p: loss(t, p, **params), y_true)
-    values, slopes = backend.value_and_gradient(per_point, errors)
+    del loss  # checked; the compiled function looks it up by name
+    values, slopes = backend.compiled_value_and_gradient(
+        _regression_per_point, errors, loss_name=name, **params
+    )
     return np.asarray(values, dtype="float32"), np.asarray(slopes, dtype="float32")
+
+
+def _regression_per_point(errors, loss_name, **params):
+    """One loss per error, the truth 0: compiled once per loss (its float parameters are
+    inputs, so a new delta runs the same program)."""
+    import keras
+
+    y_pred = keras.ops.expand_dims(errors, -1)
+    return get(loss_name)(keras.ops.zeros_like(y_pred), y_pred, **params)
+
+
+def _classification_per_point(p, loss_name, labels, **params):
+    """One loss per prediction, ``p`` holding one copy of the predictions per label."""
+    import keras
+
+    y_true = np.repeat(np.array(labels, dtype="float32"), p.shape[0] // len(labels))[:, None]
+    return get(loss_name)(y_true, keras.ops.expand_dims(p, -1), **params)
 
 
 def classification_curve(name, p, label, **params):
@@ -191,9 +199,11 @@ def _classification(name, p, labels, params):
     loss = _keras_loss(name, CLASSIFICATION)
     params = _checked_params(name, CLASSIFICATION, params)
     p = check_array("p", p, dtype="float32", low=0, high=1)
-    y_true = np.repeat(np.array(labels, dtype="float32"), p.size)[:, None]
-    per_point = _per_point(lambda t, q: loss(t, q, **params), y_true)
-    values, slopes = backend.value_and_gradient(per_point, np.tile(p, len(labels)))
+    del loss  # checked; the compiled function looks it up by name
+    values, slopes = backend.compiled_value_and_gradient(
+        _classification_per_point, np.tile(p, len(labels)), loss_name=name,
+        labels=tuple(labels), **params,
+    )  # fmt: skip
     values = np.asarray(values, dtype="float32").reshape(len(labels), p.size)
     slopes = np.asarray(slopes, dtype="float32").reshape(len(labels), p.size)
     return {label: (values[i], slopes[i]) for i, label in enumerate(labels)}
