@@ -13,7 +13,8 @@ backend (a Binder session has 1-2 GB); the whole course under 10 minutes on 2 CP
 On JAX the course then runs a second time in fresh kernels, with the programs its first run
 compiled kept by JAX's persistent compilation cache (a temporary folder here, the user's cache
 folder in a lesson); target: the second run at least 1.5x faster than the first.
-Run: python benchmarks/lessons.py (a lesson x backend table).
+Run: python benchmarks/lessons.py [backend ...] (a lesson x backend table; all installed
+backends when none is named).
 """
 
 import json
@@ -161,7 +162,7 @@ def second_run_rows(backend, first, second):
 
 
 def main():
-    results = measure()
+    results = measure(sys.argv[1:] or None)
     backends = list(results)
     print("lesson x backend: seconds / kernel peak MB (targets: < 90 s, < 2,048 MB)")
     print(f"{'notebook':<22}" + "".join(f"{b:>20}" for b in backends))
