@@ -1,12 +1,16 @@
 """ModelTimeline through its controls and result, against the shipped, sourced CSV."""
 
+import io
+
 import lmwidgets
 from lmwidgets.core import scale
 from lmwidgets.datasets import model_timeline
+from lmwidgets.widgets._base import render_png
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 
 @pytest.fixture
@@ -122,3 +126,26 @@ def test_a_shrinking_trend_says_there_is_no_doubling_time():
     assert "no doubling: shrinking" in timeline.axes.get_title()
     timeline.controls["fit_since"].value = 2017
     assert timeline.message.value == "" and "doubling every" in timeline.axes.get_title()
+
+
+def _pixels(png):
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def test_redraws_over_a_cached_background_match_a_full_draw(timeline):
+    """fit_since and model are drawn over a cached picture of the axes and labels."""
+    changes = [
+        ("fit_since", 2012),  # same axes: drawn over the cached picture
+        ("model", "Llama 2 70B"),
+        ("quantity", "training compute"),  # other labels and axes: a new picture
+        ("fit_since", 2019),
+        ("model", "GPT-3"),
+        ("quantity", "parameters"),  # back to a picture drawn before
+        ("fit_since", 2015),
+    ]
+    for control, value in changes:
+        timeline.controls[control].value = value
+        blitted = _pixels(timeline.image.value)
+        full = _pixels(render_png(timeline.figure))
+        # Antialiased edges may differ by a level or two where a line crosses the background.
+        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"

@@ -15,6 +15,14 @@ QUANTITIES = {
     "parameters": "parameters",
     "training compute": "training_compute_flops",
 }
+_KEY = (
+    '<span style="font-size:90%"><span style="color:#ff7f0e">&#9675;</span> mixture of experts'
+    ' &nbsp; <span style="color:#ff7f0e">&#8226;</span> MoE: active per token &nbsp; '
+    "<b>- - -</b> fitted growth</span>"
+)
+# Labels under the points (drawn over a cached picture of them, the points must cover them
+# as they do in a full draw).
+LABEL_ZORDER = 1.9
 _DETAIL_COLUMNS = (
     "organization",
     "architecture",
@@ -72,7 +80,12 @@ class ModelTimeline(Explorer):
     def __init__(self, **settings):
         self.table = _TABLE.copy()
         self.details = widgets.HTML()
+        # The figure's key as HTML under it: text there costs nothing to redraw.
+        self.key = widgets.HTML(_KEY)
         self.labels = []
+        self._labels_key = None
+        self._plotted_cache = {}  # quantity -> the rows plotted, as arrays
+        self._selected_cache = {}  # (model, column) -> its details and point
         super().__init__(**settings)
 
     def build_figure(self):
@@ -93,22 +106,19 @@ class ModelTimeline(Explorer):
         )
         self.axes.set_xlabel("date")
         self.axes.grid(True, which="major", alpha=0.3)
-        self.axes.legend(fontsize=7, loc="upper left")
         # Fixed margins: the title changes, the layout must not jump.
         figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.14)
         return figure
 
     def footer(self):
-        return [self.details]
+        return [self.key, self.details]
 
     def compute(self, changed):
         s = self.settings
-        column = QUANTITIES[s["quantity"]]
-        known = self.table[self.table[column].notna()]
-        moe = known["active_params"].notna() & (s["quantity"] == "parameters")
-        in_fit = (known["year"] >= s["fit_since"]) & ~moe
-        fitted = known[in_fit]
-        growth = fit_exponential_growth(fitted["decimal_year"], fitted[column])
+        plotted = self._plotted(s["quantity"])
+        moe = plotted["moe"]
+        in_fit = (plotted["year"] >= s["fit_since"]) & ~moe
+        growth = fit_exponential_growth(plotted["years"][in_fit], plotted["values"][in_fit])
         self.notice = ("", "info")
         if not math.isfinite(growth["doubling_months"]):
             self.notice = (
@@ -117,41 +127,64 @@ class ModelTimeline(Explorer):
                 "(doubling_months is inf). Fit from an earlier year to see the trend.",
                 "warning",
             )
-        fit_years = np.array([s["fit_since"], known["decimal_year"].max()])
+        fit_years = np.array([s["fit_since"], plotted["years"].max()])
+        models = plotted["models"]
         return {
             "quantity": s["quantity"],
             "fit_since": s["fit_since"],
-            "models": list(known["model"]),
-            "years": known["decimal_year"].to_numpy(dtype=float),
-            "values": known[column].to_numpy(dtype=float),
-            # A dense model uses every parameter for each token (the CSV leaves it blank).
-            "active_params": known["active_params"]
-            .fillna(known["parameters"])
-            .to_numpy(dtype=float),
-            "in_fit": in_fit.to_numpy(),
-            "moe": moe.to_numpy(),
-            # The record-setters (largest so far) and the MoE models get a label.
-            "labelled": (known[column] >= known[column].cummax()).to_numpy() | moe.to_numpy(),
-            "fitted_models": list(fitted["model"]),
+            "models": list(models),
+            "years": plotted["years"].copy(),
+            "values": plotted["values"].copy(),
+            "active_params": plotted["active_params"].copy(),
+            "in_fit": in_fit,
+            "moe": moe.copy(),
+            "labelled": plotted["labelled"].copy(),
+            "fitted_models": [models[i] for i in np.flatnonzero(in_fit)],
             "growth": growth,
             "fit_line": {
                 "years": fit_years,
                 "values": exponential_growth(fit_years, growth),
             },
-            **self._selected(s["model"], column),
+            **self._selected(s["model"], QUANTITIES[s["quantity"]]),
         }
 
+    def _plotted(self, quantity):
+        """The rows with a known value of ``quantity``, as arrays (the table's lookups cost
+        more than a redraw, and depend on the quantity only)."""
+        if quantity not in self._plotted_cache:
+            column = QUANTITIES[quantity]
+            known = self.table[self.table[column].notna()]
+            moe = known["active_params"].notna() & (quantity == "parameters")
+            self._plotted_cache[quantity] = {
+                "models": list(known["model"]),
+                "year": known["year"].to_numpy(),
+                "years": known["decimal_year"].to_numpy(dtype=float),
+                "values": known[column].to_numpy(dtype=float),
+                # A dense model uses every parameter for each token (the CSV leaves it blank).
+                "active_params": known["active_params"]
+                .fillna(known["parameters"])
+                .to_numpy(dtype=float),
+                "moe": moe.to_numpy(),
+                # The record-setters (largest so far) and the MoE models get a label.
+                "labelled": (known[column] >= known[column].cummax()).to_numpy() | moe.to_numpy(),
+            }
+        return self._plotted_cache[quantity]
+
     def _selected(self, model, column):
-        row = self.table[self.table["model"] == model].iloc[0]
-        selected = {"model": row["model"], "date": row["date"].strftime("%Y-%m")}
-        for name in _DETAIL_COLUMNS:
-            item = row[name]
-            if isinstance(item, float) and not np.isfinite(item):
-                continue
-            selected[name] = item.item() if hasattr(item, "item") else item
-        # Where the chosen model sits in the plot (nowhere if its value is unknown).
-        point = (row["decimal_year"], row[column]) if np.isfinite(row[column]) else ()
-        return {"selected": selected, "selected_point": np.array(point, dtype=float)}
+        key = (model, column)
+        if key not in self._selected_cache:
+            row = self.table[self.table["model"] == model].iloc[0]
+            selected = {"model": row["model"], "date": row["date"].strftime("%Y-%m")}
+            for name in _DETAIL_COLUMNS:
+                item = row[name]
+                if isinstance(item, float) and not np.isfinite(item):
+                    continue
+                selected[name] = item.item() if hasattr(item, "item") else item
+            # Where the chosen model sits in the plot (nowhere if its value is unknown).
+            point = (row["decimal_year"], row[column]) if np.isfinite(row[column]) else ()
+            self._selected_cache[key] = (selected, np.array(point, dtype=float))
+        selected, point = self._selected_cache[key]
+        return {"selected": dict(selected), "selected_point": point.copy()}
 
     def render(self, result):
         years, values = result["years"], result["values"]
@@ -162,19 +195,25 @@ class ModelTimeline(Explorer):
         self.moe_points.set_offsets(np.column_stack([years[moe], values[moe]]))
         self.active_points.set_offsets(np.column_stack([years[moe], result["active_params"][moe]]))
         self.fit_line.set_data(result["fit_line"]["years"], result["fit_line"]["values"])
-        for label in self.labels:
-            label.remove()
-        self.labels = [
-            self.axes.annotate(
-                result["models"][i],
-                (years[i], values[i]),
-                fontsize=6,
-                xytext=(3, 3),
-                textcoords="offset points",
-                color="0.3",
-            )  # fmt: skip
-            for i in np.flatnonzero(result["labelled"])
-        ]
+        # The labels and axes depend on the quantity only: they stay in the cached picture
+        # that a change of fit_since or model is drawn over (dynamic_artists).
+        labels_key = (result["quantity"], tuple(np.flatnonzero(result["labelled"])))
+        if labels_key != self._labels_key:
+            for label in self.labels:
+                label.remove()
+            self.labels = [
+                self.axes.annotate(
+                    result["models"][i],
+                    (years[i], values[i]),
+                    fontsize=6,
+                    xytext=(3, 3),
+                    textcoords="offset points",
+                    color="0.3",
+                    zorder=LABEL_ZORDER,
+                )  # fmt: skip
+                for i in labels_key[1]
+            ]
+            self._labels_key = labels_key
         self.axes.set_xlim(years.min() - 1, years.max() + 1.5)
         self.axes.set_ylim(values.min() / 3, values.max() * 5)
         quantity, growth = result["quantity"], result["growth"]
@@ -197,6 +236,21 @@ class ModelTimeline(Explorer):
             for name, value in result["selected"].items()
         )
         self.details.value = f"<table style='font-size:90%'>{cells}</table>"
+
+    def dynamic_artists(self):
+        # The MoE points too: above the excluded points, a full draw paints them again.
+        return (
+            self.points,
+            self.excluded_points,
+            self.moe_points,
+            self.active_points,
+            self.fit_line,
+            self.selected_point,
+            self.axes.title,
+        )
+
+    def background_key(self):
+        return self._labels_key
 
     @staticmethod
     def _format(value):
