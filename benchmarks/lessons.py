@@ -177,6 +177,9 @@ def main():
             else:
                 megabytes = figures["peak_bytes"] / 2**20
                 cells.append(f"{figures['seconds']:>11.1f} s{megabytes:>5.0f} MB")
+        second = results[backends[0]][2].get(name, {}) if backends[0] == "jax" else {}
+        if "seconds" in second:
+            cells.append(f"   second run {second['seconds']:>5.1f} s")
         print(f"{name:<22}" + "".join(cells))
     for backend in backends:
         lessons = results[backend][1]
