@@ -242,3 +242,24 @@ def test_a_new_step_count_reuses_the_compiled_loop_and_gives_the_same_path():
     assert len(short["path"]) == 291 and len(short["loss"]) == 291
     np.testing.assert_array_equal(short["path"], long["path"][:291])
     np.testing.assert_array_equal(short["loss"], long["loss"][:291])
+
+
+@pytest.mark.parametrize("name", ["adam", "nadam", "lion"])
+def test_a_new_beta_1_reuses_the_compiled_loop_and_matches_eager_keras(name):
+    run = functools.partial(optimizers.trajectory, name, "rosenbrock", START, 0.001, 15)
+    run(beta_1=0.8)
+    misses = optimizers._compiled_run.cache_info().misses
+    moved = run(beta_1=0.7)  # the beta_1 slider moved
+    if lmwidgets.backend_name() != "torch":
+        assert optimizers._compiled_run.cache_info().misses == misses
+    optimizer = optimizers.get(name, learning_rate=0.001, beta_1=0.7)
+    point = keras.Variable(np.array(START, dtype="float32"))
+    path = [np.array(START)]
+    for _ in range(15):
+        p = keras.ops.convert_to_numpy(point.value).astype("float64")
+        gradient = keras.ops.convert_to_tensor(_rosenbrock_gradient(p).astype("float32"))
+        optimizer.apply_gradients([(gradient, point)])
+        path.append(keras.ops.convert_to_numpy(point.value))
+    np.testing.assert_allclose(moved["path"], path, rtol=1e-4, atol=1e-5)
+    if name != "lion":  # Lion steps by a sign: its first steps do not tell the betas apart
+        assert not np.allclose(moved["path"], run(beta_1=0.8)["path"])

@@ -17,6 +17,7 @@ curated subsets of ``names()``.
 import functools
 import inspect
 import math
+import threading
 from dataclasses import dataclass
 from numbers import Real
 
@@ -121,6 +122,13 @@ _NOT_NUMBERS = {"name", "exclude_layers"}
 MAX_STEPS = 100_000
 FLOAT32_MAX = float(np.finfo("float32").max)
 MAX_GRID_POINTS = 1000
+# Settings given to the compiled run as inputs rather than written into it, so that one
+# compiled program serves every value a slider takes (a new program costs ~60 ms). These
+# Keras classes use beta_1 only inside ops (casts, products, ``1 - beta_1``), as Keras
+# accepts "a constant float tensor" for it. (SGD's momentum is not one: Keras branches on
+# ``momentum != 0`` in Python.)
+_TRACED = {"beta_1": {"Adam", "AdamW", "Adamax", "Lamb", "Lion", "Nadam", "ScheduleFreeAdamW"}}
+_STAND_IN = 0.5  # the traced settings' value in the cache key and the program's build
 
 
 def surfaces():
@@ -287,12 +295,25 @@ def surface_grid(name, points=80, **params):
     return X, Y, surface_values(name, X, Y, **params)
 
 
+def _split_settings(cls, kwargs):
+    """``(settings written into the program, traced settings)``: the traced ones (see
+    ``_TRACED``) are replaced by a stand-in."""
+    fixed, traced = dict(kwargs), {}
+    for key, users in _TRACED.items():
+        value = kwargs.get(key)
+        if cls.__name__ in users and isinstance(value, Real) and not isinstance(value, bool):
+            traced[key] = float(value)
+            fixed[key] = _STAND_IN
+    return fixed, traced
+
+
 @functools.lru_cache(maxsize=64)
-def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
-    """(run, initial optimizer state, start slots) for these settings. The run's carry is
-    (position, optimizer state, learning rate of each step): before step k the optimizer's
-    learning rate becomes rates[k], k being its own step counter, as a Keras schedule is
-    called with it."""
+def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps, traced=()):
+    """(run, initial optimizer state, start slots, lock) for these settings. The run's carry
+    is (position, optimizer state, learning rate of each step, values of the ``traced``
+    settings): before step k the optimizer's learning rate becomes rates[k], k being its own
+    step counter, as a Keras schedule is called with it, and the traced settings become the
+    optimizer's attributes while the program is traced (hold ``lock`` around a run)."""
     import keras
 
     cls, kwargs = _resolve(name, dict(frozen_kwargs))
@@ -313,7 +334,9 @@ def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
     value_and_grad = backend.value_and_grad_function(lambda v: function(v[0], v[1]))
 
     def step(carry):
-        position, optimizer_state, rates = carry
+        position, optimizer_state, rates, settings = carry
+        for key, value in zip(traced, settings, strict=True):
+            setattr(optimizer, key, value)
         optimizer_state = list(optimizer_state)
         optimizer_state[lr_index] = keras.ops.take(rates, optimizer_state[step_index])
         loss, grad = value_and_grad(position)
@@ -325,9 +348,9 @@ def _compiled_run(name, frozen_kwargs, surface_name, frozen_params, steps):
             [grad],
             [keras.ops.copy(position)],
         )
-        return (position_next, optimizer_state, rates), (position, loss)
+        return (position_next, optimizer_state, rates, settings), (position, loss)
 
-    return backend.compiled_loop(step, steps), state, start_slots
+    return backend.compiled_loop(step, steps), state, start_slots, threading.Lock()
 
 
 def _check_run_arguments(surface_name, start, steps):
@@ -428,26 +451,32 @@ def trajectory(optimizer, surface, start, learning_rate, steps, surface_params=N
     import keras
 
     surface_name = surface
-    _resolve(optimizer, kwargs)
+    cls, _ = _resolve(optimizer, kwargs)
+    fixed, traced = _split_settings(cls, kwargs)
     params = _checked_surface_params(surface_name, surface_params or {})
     start = _check_run_arguments(surface_name, start, steps)
     steps = int(steps)
     length = compiled_length(steps)
     rates = _per_step_rates(learning_rate, steps)
     rates = np.concatenate([rates, np.full(length - steps, rates[-1], dtype=rates.dtype)])
-    run, state, start_slots = _compiled_run(
+    run, state, start_slots, lock = _compiled_run(
         optimizer,
-        tuple(sorted(kwargs.items())),
+        tuple(sorted(fixed.items())),
         surface_name,
         tuple(sorted(params.items())),
         length,
+        tuple(traced),
     )
     state = list(state)
     start = keras.ops.convert_to_tensor(start)
     for index in start_slots:
         state[index] = start
     rates = keras.ops.convert_to_tensor(rates, dtype=keras.config.floatx())
-    (last, _, _), (path, loss) = run((start, state, rates))
+    settings = tuple(
+        keras.ops.convert_to_tensor(v, dtype=keras.config.floatx()) for v in traced.values()
+    )
+    with lock:  # a program traced in two threads at once would mix their settings
+        (last, *_), (path, loss) = run((start, state, rates, settings))
     function = _surface_function(surface_name, params)
     last = keras.ops.convert_to_numpy(last)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's last point
