@@ -1,15 +1,18 @@
 """TrainingDashboard and core.training: build, train in the background, stop, evaluate."""
 
+import io
 import threading
 import time
 
 import lmwidgets
 from lmwidgets.core import training
 from lmwidgets.datasets import load_mnist
+from lmwidgets.widgets._base import render_png
 
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.backends
 
@@ -228,3 +231,24 @@ def test_labels_outside_0_to_9_or_bad_pixels_are_refused_not_trained_on(
     assert says in board.message.value
     board.train(wait=True)
     assert board.model is None and "No data to train on" in board.message.value
+
+
+def _pixels(png):
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def test_the_picture_follows_each_evaluation_not_the_controls(dashboard):
+    """The controls prepare the next run: they redraw nothing, and the image stays the
+    figure's picture; a finished run redraws it."""
+    before = dashboard.image.value
+    dashboard.controls["epochs"].value = 1
+    dashboard.controls["dropout"].value = 0.3
+    assert dashboard.image.value == before
+    dashboard.train(wait=True)
+    assert dashboard.last_error is None, dashboard.message.value
+    trained = dashboard.image.value
+    assert trained != before
+    for control, value in [("seed", 3), ("optimizer", "sgd"), ("units", 32), ("epochs", 2)]:
+        dashboard.controls[control].value = value
+        assert dashboard.image.value == trained
+        assert np.abs(_pixels(trained) - _pixels(render_png(dashboard.figure))).max() <= 2

@@ -102,6 +102,8 @@ class TrainingDashboard(Explorer):
         self._fitting = False  # from Train until the run is evaluated: Stop usable, Train not
         self._run_result = {}
         self._data_error = None
+        self._shown = None  # the evaluation the figure shows
+        self._drawn = False  # whether the image shows the figure as it is
         if data is None:
             from lmwidgets.datasets import load_mnist
 
@@ -140,8 +142,17 @@ class TrainingDashboard(Explorer):
             f"training images ({VALIDATION_SPLIT:.0%} held out for validation), "
             f"{len(self._x_test):,} test images"
         )
-        if "confusion_matrix" in result:
+        # The figure shows the last evaluation only: the controls prepare the next run.
+        if "confusion_matrix" in result and result["confusion_matrix"] is not self._shown:
             self._show_evaluation(result)
+            self._shown = result["confusion_matrix"]
+            self._drawn = False
+
+    def draw(self):
+        # A control changes the summary line, not the figure: no redraw until an evaluation.
+        if not self._drawn:
+            super().draw()
+            self._drawn = True
 
     # --- training ------------------------------------------------------------------
     @property
