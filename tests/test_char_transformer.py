@@ -107,3 +107,38 @@ def test_generation_validates_and_never_emits_padding(trained):
         ct.generate(model, vocab, "ab", length=2, temperature=-1)
     with pytest.raises(ValueError, match="empty"):
         ct.next_token_logits(model, vocab, "")
+
+
+def test_compiled_predictions_equal_predict_on_batch_and_follow_new_weights():
+    vocab = ct.CharVocab.from_text(PATTERN)
+    keras.utils.set_random_seed(1)
+    model = ct.build_char_transformer(vocab.size, context=8, embed_dim=16, num_heads=2)
+    attention = ct.attention_model(model)
+    for _ in range(2):  # before and after training: new weights, new compiled predictions
+        for text in ("a", "abcdab", "dcbadcbadcba"):
+            batch, length = ct._window(model, vocab, text)
+            expected = np.asarray(model.predict_on_batch(batch))[0, length - 1]
+            assert np.array_equal(ct.next_token_logits(model, vocab, text), expected)
+            scores = np.asarray(attention.predict_on_batch(batch))[0, :, :length, :length]
+            assert np.array_equal(ct.prompt_attention(attention, vocab, text), scores)
+        ct.train_char_lm(model, vocab.encode(PATTERN), steps=5, batch_size=8, epochs=1)
+
+
+def _generate_step_by_step(model, vocab, prompt, length, seed, **settings):
+    """``generate`` as it is defined: one prediction and one draw per character."""
+    from lmwidgets.core import sampling
+
+    rng, text = np.random.default_rng(seed), prompt
+    for _ in range(length):
+        logits = sampling.mask_tokens(ct.next_token_logits(model, vocab, text), [ct.PAD_ID])
+        probabilities = sampling.next_token_distribution(logits, **settings)
+        text += vocab.decode([sampling.sample(probabilities, rng)])
+    return text[len(prompt) :]
+
+
+@pytest.mark.parametrize("settings", [{}, {"temperature": 1.5, "top_k": 3}, {"top_p": 0.8}])
+def test_a_continuation_cut_or_carried_on_is_the_one_drawn_afresh(trained, settings):
+    model, vocab, _ = trained
+    for length in (12, 4, 20, 0, 13):  # longer, shorter, longer than any before
+        expected = _generate_step_by_step(model, vocab, "ab", length, seed=3, **settings)
+        assert ct.generate(model, vocab, "ab", length, seed=3, **settings) == expected

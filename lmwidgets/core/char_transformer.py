@@ -8,9 +8,14 @@ once; a shorter prompt sits at the start and is padded after its end, which the
 causal mask keeps invisible to the prompt's own positions.
 """
 
+import collections
 import dataclasses
+import hashlib
 import inspect
+import threading
+import weakref
 
+from lmwidgets import backend
 from lmwidgets.core import sampling
 from lmwidgets.core.params import check_array, check_number, refusal, shown
 
@@ -219,11 +224,45 @@ def _window(model, vocab, text):
     return batch, len(ids)
 
 
+# model -> (fingerprint of its weights, its compiled prediction for one padded window).
+_PREDICTORS = weakref.WeakKeyDictionary()
+_LOCK = threading.RLock()
+
+
+def _fingerprint(model):
+    """A digest of ``model``'s weights: what a compiled prediction was made for."""
+    digest = hashlib.blake2b(digest_size=16)
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight.value)).tobytes())
+    return digest.digest()
+
+
+def _predictor(model, fingerprint=None):
+    """``batch -> model(batch)[0]`` as numpy, the same numbers as ``predict_on_batch``.
+
+    Compiled once for the model's current weights (``backend.compiled_loop``: on JAX one
+    ``jax.jit`` program with the weights in it), so a call costs a fraction of
+    ``predict_on_batch``'s bookkeeping; new weights (more training) compile a new one.
+    """
+    fingerprint = fingerprint or _fingerprint(model)
+    with _LOCK:
+        cached = _PREDICTORS.get(model)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        run = backend.compiled_loop(lambda batch: (batch, (model(batch, training=False),)), 1)
+
+        def predict(batch):
+            return run(batch)[1][0][0, 0]  # the one step, the one window
+
+        _PREDICTORS[model] = (fingerprint, predict)
+        return predict
+
+
 def next_token_logits(model, vocab, text):
     """The model's logits for the character after ``text`` (vocabulary order, pad first)."""
     _check_model("model", model)
     batch, length = _window(model, vocab, text)
-    return np.asarray(model.predict_on_batch(batch))[0, length - 1].astype("float64")
+    return np.asarray(_predictor(model)(batch))[length - 1].astype("float64")
 
 
 def prompt_attention(attention, vocab, text):
@@ -232,7 +271,7 @@ def prompt_attention(attention, vocab, text):
     if len(attention.outputs[0].shape) != 4:
         raise refusal("attention", "a model from attention_model", attention)
     batch, length = _window(attention, vocab, text)
-    return np.asarray(attention.predict_on_batch(batch))[0, :, :length, :length]
+    return np.asarray(_predictor(attention)(batch))[:, :length, :length]
 
 
 DEFAULT_PROMPT = "ROMEO:"  # the shipped text is Shakespeare's
@@ -276,15 +315,53 @@ def generate(model, vocab, prompt, length=80, temperature=1.0, top_k=None, top_p
     Padding is never sampled. Returns the continuation only.
     """
     length = check_number("length", length, low=0, integer=True)
-    rng = np.random.default_rng(check_number("seed", seed, low=0, integer=True))
+    seed = check_number("seed", seed, low=0, integer=True)
     _check_model("model", model)
     _check_text("prompt", model, vocab, prompt)
-    text = prompt
-    for _ in range(length):
-        logits = sampling.mask_tokens(next_token_logits(model, vocab, text), [PAD_ID])
-        probabilities = sampling.next_token_distribution(logits, temperature, top_k, top_p)
-        text += vocab.decode([sampling.sample(probabilities, rng)])
-    return text[len(prompt) :]
+    sampling.next_token_distribution(np.zeros(2), temperature, top_k, top_p)  # checks them
+    fingerprint = _fingerprint(model)
+    key = (fingerprint, vocab, prompt, temperature, top_k, top_p, seed)
+    with _LOCK:
+        # A longer continuation with the same settings starts with the shorter one (the
+        # same draws in the same order), so one drawn before is cut or carried on.
+        drawn = _CONTINUATIONS.pop(key, None) or _Continuation(
+            _predictor(model, fingerprint), context_length(model), vocab, prompt, seed,
+            (temperature, top_k, top_p),
+        )  # fmt: skip
+        _CONTINUATIONS[key] = drawn
+        while len(_CONTINUATIONS) > CONTINUATIONS_KEPT:
+            _CONTINUATIONS.popitem(last=False)
+        return drawn.first(length)
+
+
+# Continuations kept to be cut or carried on (a widget going back and forth between settings).
+CONTINUATIONS_KEPT = 16
+_CONTINUATIONS = collections.OrderedDict()
+
+
+class _Continuation:
+    """The characters ``generate`` draws after a prompt, drawn as far as asked so far."""
+
+    def __init__(self, predict, context, vocab, prompt, seed, settings):
+        self.predict, self.vocab, self.settings = predict, vocab, settings
+        self.rng = np.random.default_rng(seed)
+        self.ids = [int(i) for i in vocab.encode(prompt)]
+        self.start = len(self.ids)
+        self.batch = np.full((1, context), PAD_ID, dtype="int32")
+
+    def first(self, length):
+        context = self.batch.shape[1]
+        while len(self.ids) < self.start + length:
+            # The last ``context`` ids, padded after their end (as ``_window`` does).
+            window = self.ids[-context:]
+            self.batch[0, : len(window)] = window
+            logits = np.asarray(self.predict(self.batch))[len(window) - 1].astype("float64")
+            logits[PAD_ID] = sampling.MASKED_LOGIT  # sampling.mask_tokens(logits, [PAD_ID])
+            probabilities = sampling.next_token_distribution(logits, *self.settings)
+            # sampling.sample, without checking its own output again
+            p = probabilities / probabilities.sum()
+            self.ids.append(int(self.rng.choice(p.size, p=p)))
+        return self.vocab.decode(self.ids[self.start : self.start + length])
 
 
 # What generation runs with unless told otherwise (what the sampling widget starts at).
