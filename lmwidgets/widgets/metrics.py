@@ -41,6 +41,11 @@ class MetricsExplorer(Explorer):
         self._curve_cache = {}
         self.readout = widgets.HTML()
         self.note = widgets.HTML()
+        # The figure's key as HTML: text there costs nothing to redraw.
+        self.key = widgets.HTML(
+            '<span style="font-size:90%"><span style="color:#d62728">&#9679;</span> threshold'
+            " (on both curves)</span>"
+        )
         super().__init__(**settings)
 
     @property
@@ -58,7 +63,7 @@ class MetricsExplorer(Explorer):
         return name != "positive_class" or self.multiclass
 
     def footer(self):
-        return [self.readout, self.note]
+        return [self.key, self.readout, self.note]
 
     def _binary(self, positive_class):
         if self.multiclass:
@@ -124,8 +129,10 @@ class MetricsExplorer(Explorer):
         cm_axes, self._pr_axes, self._roc_axes = figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [0.8, 1, 1]}
         )
+        # At a line's zorder, above the ticks and their labels (1.5): a redraw over the cached
+        # axes draws no text twice.
         self._cm_image = cm_axes.imshow(
-            np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1, interpolation="nearest"
+            np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1, interpolation="nearest", zorder=2
         )
         cm_axes.set(
             xticks=[0, 1],
@@ -140,10 +147,15 @@ class MetricsExplorer(Explorer):
         ]
         cm_axes.set_title("confusion matrix", fontsize=9)
         (self._pr_line,) = self._pr_axes.plot([], [], color="#1f77b4")
-        (self._pr_point,) = self._pr_axes.plot([], [], "o", color="#d62728", label="threshold")
+        # Points above the curves and the diagonal, drawn last in a full draw as over the cache.
+        (self._pr_point,) = self._pr_axes.plot(
+            [], [], "o", color="#d62728", label="threshold", zorder=3
+        )
         self._pr_axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.05))
         (self._roc_line,) = self._roc_axes.plot([], [], color="#1f77b4")
-        (self._roc_point,) = self._roc_axes.plot([], [], "o", color="#d62728", label="threshold")
+        (self._roc_point,) = self._roc_axes.plot(
+            [], [], "o", color="#d62728", label="threshold", zorder=3
+        )
         self._roc_axes.plot([0, 1], [0, 1], ":", color="gray", lw=1)
         self._roc_axes.set(
             xlabel="false positive rate",
@@ -156,11 +168,19 @@ class MetricsExplorer(Explorer):
             ax.xaxis.label.set_size(8)
             ax.yaxis.label.set_size(8)
             ax.grid(alpha=0.3)
-        self._roc_axes.legend(fontsize=8, loc="lower right")
         self._pr_axes.set_title("precision-recall", fontsize=9)  # room for the titles
         self._roc_axes.set_title("ROC", fontsize=9)
         figure.tight_layout()
         return figure
+
+    def dynamic_artists(self):
+        # The counts and the threshold's points over a cached picture of the axes, the
+        # curves and their titles (which depend on the positive class only).
+        texts = [text for row in self._cm_texts for text in row]
+        return [self._cm_image, *texts, self._roc_point, self._pr_point]
+
+    def background_key(self):
+        return self.result.get("positive_class")
 
     def _draw_counts(self, counts):
         grid = np.array([[counts[name] for name in row] for row in CELL_NAMES], dtype=float)
