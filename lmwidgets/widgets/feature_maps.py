@@ -89,14 +89,18 @@ class FeatureMapExplorer(Explorer):
         self._image_axes, self._filter_axes, self._map_axes, self._prob_axes = (
             figure.add_subplot(grid[0, i]) for i in range(4)
         )
-        self._image_art = self._image_axes.imshow(np.zeros((2, 2)), cmap="gray_r")
-        self._filter_art = self._filter_axes.imshow(np.zeros((2, 2)), cmap="RdBu_r")
-        self._map_art = self._map_axes.imshow(np.zeros((2, 2)), cmap="viridis")
+        # Pictures and bars at a line's zorder, above the axes' ticks and labels (1.5): a redraw
+        # over the cached axes draws no text twice.
+        self._image_art = self._image_axes.imshow(np.zeros((2, 2)), cmap="gray_r", zorder=2)
+        self._filter_art = self._filter_axes.imshow(np.zeros((2, 2)), cmap="RdBu_r", zorder=2)
+        self._map_art = self._map_axes.imshow(np.zeros((2, 2)), cmap="viridis", zorder=2)
         for axes in (self._image_axes, self._filter_axes, self._map_axes):
             axes.set_xticks([])
             axes.set_yticks([])
         classes = range(self._n_classes)
-        self._bars = self._prob_axes.bar(classes, np.zeros(self._n_classes), color="#1f77b4")
+        self._bars = self._prob_axes.bar(
+            classes, np.zeros(self._n_classes), color="#1f77b4", zorder=2
+        )
         self._prob_axes.set(ylim=(0, 1), xticks=classes, xlabel="class")
         self._prob_axes.tick_params(labelsize=8)
         self._prob_axes.set_title("predicted probabilities", fontsize=9)
@@ -129,3 +133,12 @@ class FeatureMapExplorer(Explorer):
         for number, (bar, p) in enumerate(bars):
             bar.set_height(p)
             bar.set_color("#d62728" if number == result["predicted"] else "#1f77b4")
+
+    def dynamic_artists(self):
+        # The pictures, bars and the image's title over a cached picture of the axes; the
+        # layer's titles are in that picture (background_key).
+        pictures = (self._image_art, self._filter_art, self._map_art)
+        return [*pictures, *self._bars.patches, self._image_axes.title]
+
+    def background_key(self):
+        return self.result.get("layer")
