@@ -4,8 +4,9 @@ import functools
 import math
 
 from lmwidgets.core import optimizers as core
-from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
+from lmwidgets.widgets._warm_up import in_background
 
 import ipywidgets as widgets
 import numpy as np
@@ -68,6 +69,35 @@ class OptimizerPlayground(Explorer):
         # before a start given here is checked against it.
         settings.setdefault("surface", SURFACE)
         super().__init__(**settings)
+        # Each optimizer compiles once per surface and step-count length (~100 ms): do it
+        # for the optimizers not chosen, then for the chosen ones on the other surfaces,
+        # while the learner looks at the first picture. A choice made before that is done
+        # simply compiles, as without the warm-up; both meet in core's cache.
+        self.warm_up = in_background(*self._warm_up_calls())
+
+    def _warm_up_calls(self):
+        try:
+            s = self.settings
+        except ValueError:
+            return ()
+        chosen = s["optimizers"]
+        others = [name for name in self.specs["optimizers"].values if name not in chosen]
+        calls = [functools.partial(self._run, name, s) for name in others]
+        for surface in core.surfaces():
+            if surface != s["surface"]:
+                moved = {**s, "surface": surface}
+                moved["start_x"], moved["start_y"] = core.surface(surface).start
+                calls += [functools.partial(self._run, name, moved) for name in chosen]
+        return calls
+
+    @staticmethod
+    def _run(name, s):
+        """One optimizer's run at the settings ``s`` (the controls' values)."""
+        tuned = {key: s[key] for key in tuned_by_sliders(name)}
+        start = (s["start_x"], s["start_y"])
+        return core.trajectory(
+            name, s["surface"], start, s["learning_rate"], s["steps"], surface_params(s), **tuned
+        )
 
     def build_figure(self):
         figure = new_figure(8.0, 3.3)
@@ -89,6 +119,7 @@ class OptimizerPlayground(Explorer):
         )
         self.paths, self.losses = {}, {}
         self.legend = None  # made by render, for the optimizers chosen
+        self._legend_for = None
         for index, name in enumerate(self.specs["optimizers"].values):
             color = f"C{index % 10}"
             (self.paths[name],) = self.map_axes.plot(
@@ -136,13 +167,7 @@ class OptimizerPlayground(Explorer):
 
     def compute(self, changed):
         s = self.settings
-        start, params, runs = (s["start_x"], s["start_y"]), surface_params(s), {}
-        for name in s["optimizers"]:
-            tuned = {key: s[key] for key in tuned_by_sliders(name)}
-            runs[name] = core.trajectory(
-                name, s["surface"], start, s["learning_rate"], s["steps"], params, **tuned
-            )
-        return runs
+        return {name: self._run(name, s) for name in s["optimizers"]}
 
     def render(self, result):
         s = self.settings
@@ -156,17 +181,20 @@ class OptimizerPlayground(Explorer):
             self.losses[name].set_data(np.arange(len(run["loss"])), run["loss"])
         finite = np.concatenate([run["loss"] for run in result.values()])
         finite = finite[np.isfinite(finite)]
-        self.loss_axes.set_xlim(0, s["steps"])
+        # Round: a nearby step count keeps the axes, and the picture of them is reused.
+        self.loss_axes.set_xlim(*snapped_limits(0, s["steps"], steps=8))
         if finite.size:
             low, high = finite.min(), finite.max()
             # Round limits: a nearby run keeps the axes, and the picture of them is reused.
             bottom = min(low, 0.0) * 1.5 - 1e-4
             bottom = -_round_up(-bottom) if bottom < -1e-4 else bottom
             self.loss_axes.set_ylim(bottom, _round_up(high * 2 + 1e-3))
-        handles = [self.paths[name] for name in result]
-        self.legend = self.map_axes.legend(
-            handles=handles, fontsize=7, frameon=False, loc="lower right"
-        )
+        if self._legend_for != tuple(result):  # a new legend only for a new choice
+            handles = [self.paths[name] for name in result]
+            self.legend = self.map_axes.legend(
+                handles=handles, fontsize=7, frameon=False, loc="lower right"
+            )
+            self._legend_for = tuple(result)
         diverged = [
             f"{name} diverged at step {run['diverged_at']}"
             for name, run in result.items()

@@ -1,8 +1,12 @@
 """ScheduleExplorer: every Keras learning-rate schedule, and what it does to an optimizer."""
 
+import functools
+import math
+
 from lmwidgets.core import optimizers, schedules
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
+from lmwidgets.widgets._warm_up import in_background
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -14,6 +18,15 @@ P = schedules.all_parameters()
 STEPS = schedules.MAX_STEPS
 LET_GO = {"continuous": False, "row": 2}  # a change reruns two optimizers: when let go
 RUNS = ("constant", "scheduled")
+# The rate axis ends at one of these times a power of ten: a learning rate moved along its
+# log slider keeps the axes for a few notches, and with them the cached picture of them.
+ROUND_TOPS = (1, 2, 3, 5, 10)
+
+
+def round_top(value):
+    """The smallest of ``ROUND_TOPS`` times a power of ten at or above ``value`` (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(m * power for m in ROUND_TOPS if m * power >= value * (1 - 1e-9))
 
 
 class ScheduleExplorer(Explorer):
@@ -56,6 +69,29 @@ class ScheduleExplorer(Explorer):
         self._surface_drawn = None
         self._contours = None
         super().__init__(**settings)
+        # The optimizer compiles once per surface (~100 ms): do it for the other surfaces,
+        # then for the other optimizers, while the learner looks at the first picture.
+        self.warm_up = in_background(*self._warm_up_calls())
+
+    def _warm_up_calls(self):
+        try:
+            s = self.settings
+        except ValueError:
+            return ()
+        pairs = [(s["optimizer"], surface) for surface in optimizers.surfaces()]
+        pairs += [(optimizer, s["surface"]) for optimizer in schedules.OPTIMIZERS]
+        return [
+            functools.partial(
+                optimizers.trajectory,
+                optimizer,
+                surface,
+                optimizers.surface(surface).start,
+                s["learning_rate"],
+                s["steps"],
+            )
+            for optimizer, surface in pairs
+            if (optimizer, surface) != (s["optimizer"], s["surface"])
+        ]
 
     def build_figure(self):
         figure = new_figure(9.6, 3.2)
@@ -114,9 +150,10 @@ class ScheduleExplorer(Explorer):
         steps, rates = result["steps"], result["learning_rates"]
         self.scheduled_rate.set_data(np.arange(steps), rates)
         self.constant_rate.set_data([0, steps], [result["learning_rate"]] * 2)
-        self.rate_axes.set_xlim(0, steps)
+        # Round limits: a nearby step count or rate keeps the axes and their cached picture.
+        self.rate_axes.set_xlim(*snapped_limits(0, steps, steps=8))
         top = max(rates.max(), result["learning_rate"])
-        self.rate_axes.set_ylim(*snapped_limits(0.0, 1.1 * top))  # room above the top line
+        self.rate_axes.set_ylim(0.0, round_top(1.1 * top))  # room above the top line
         self.rate_axes.set_title(f"{result['schedule']}: learning rate", fontsize=9)
         notices = []
         for run, axes in self.map_axes.items():
