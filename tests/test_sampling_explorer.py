@@ -1,13 +1,17 @@
 """SamplingExplorer through its controls and result; numbers checked against
 core.sampling on the model's own logits and against the attention model."""
 
+import io
+
 import lmwidgets
 from lmwidgets.core import char_transformer as ct
 from lmwidgets.core.sampling import next_token_distribution
+from lmwidgets.widgets._base import render_png
 
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.backends
 
@@ -148,3 +152,32 @@ def test_the_default_prompt_fits_the_vocabulary(lm):
     assert ct.default_prompt(ct.CharVocab.from_text("ROMEO: hi")) == ct.DEFAULT_PROMPT
     explorer = lmwidgets.SamplingExplorer(model, vocab, length=3)
     assert explorer.result["prompt"] == "a" and explorer.last_error is None
+
+
+def _pixels(png):
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def test_redraws_over_a_cached_background_match_a_full_draw(lm):
+    explorer = lmwidgets.SamplingExplorer(*lm, prompt="to be", length=12)
+    changes = [
+        ("temperature", 0.5),  # bars and title over the cached picture
+        ("top_k", 3),
+        ("head", 1),  # the picture and its title
+        ("prompt", "to be or not to be, that"),  # new tick labels, a wider window
+        ("top_p", 0.6),
+        ("prompt", "to"),  # a smaller window: other limits
+        ("prompt", "to be"),  # back to a cached picture
+        ("prompt", "\nq,"),  # same window size, wider tick labels ("\\n")
+        ("temperature", 0.0),
+        ("seed", 4),
+        ("length", 30),
+    ]
+    for control, value in changes:
+        explorer.controls[control].value = value
+        assert explorer.last_error is None
+        blitted = _pixels(explorer.image.value)
+        full = _pixels(render_png(explorer.figure))
+        # Antialiased edges may differ by a level or two where a line crosses the background.
+        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"
+    explorer.close()

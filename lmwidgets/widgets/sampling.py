@@ -5,7 +5,7 @@ import dataclasses
 import html
 
 from lmwidgets.core import char_transformer
-from lmwidgets.widgets._base import Explorer, new_figure
+from lmwidgets.widgets._base import BACKGROUNDS_KEPT, Explorer, encode_frame, new_figure
 from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
@@ -111,7 +111,9 @@ class SamplingExplorer(Explorer):
             positions + 0.2, np.zeros(SHOWN_TOKENS), 0.4, color="#1f77b4", label="after controls"
         )
         self._bar_axes.set(xticks=positions, ylim=(0, 1), ylabel="probability")
-        self._bar_axes.legend(fontsize=8, loc="upper right")
+        # Under the bars (which never reach it: the shown bars fall from left to right), so
+        # that a redraw of the bars over the cached rest paints what a full draw paints.
+        self._bar_axes.legend(fontsize=8, loc="upper right").set_zorder(0.9)
         self._bar_axes.tick_params(labelsize=8)
         self._attention_art = self._attention_axes.imshow(
             np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1, interpolation="nearest"
@@ -146,3 +148,78 @@ class SamplingExplorer(Explorer):
         self._attention_axes.set_xticks(list(ticks), chars)
         self._attention_axes.set_yticks(list(ticks), chars)
         self._attention_axes.set_title(f"attention of head {head} over the prompt", fontsize=9)
+        self._labels = (tuple(labels), n, tuple(chars))
+
+    # A change redraws only what it changes (bars, picture, titles) over a cached picture of
+    # the rest; the prompt's tick labels, the costly text, go on a cached picture without
+    # them, so a new prompt draws only those (Matplotlib's blitting, in two layers).
+    def _dynamic(self):
+        bars = [*self._before_bars.patches, *self._after_bars.patches]
+        return [*bars, self._attention_art, self._bar_axes.title, self._attention_axes.title]
+
+    def _spines(self):
+        """Painted again over the bars and the picture they border, as a full draw does."""
+        return [*self._bar_axes.spines.values(), *self._attention_axes.spines.values()]
+
+    def _tick_labels(self):
+        return [
+            *self._bar_axes.xaxis.get_majorticklabels(),
+            *self._attention_axes.xaxis.get_majorticklabels(),
+            *self._attention_axes.yaxis.get_majorticklabels(),
+        ]
+
+    def _cached(self, key, paint):
+        """The canvas restored to the picture cached under ``key``, painted first if new."""
+        canvas, backgrounds = self.figure.canvas, self._backgrounds
+        if key in backgrounds:
+            backgrounds.move_to_end(key)
+            canvas.restore_region(backgrounds[key])
+            return
+        paint()
+        backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
+        while len(backgrounds) > BACKGROUNDS_KEPT:
+            backgrounds.popitem(last=False)
+
+    def draw(self):
+        canvas = self.figure.canvas
+        dynamic, labels = self._dynamic(), self._tick_labels()
+        # The attention axes' labels sit beside its tick labels: where depends on the widest.
+        renderer = canvas.get_renderer()
+        attention = self._attention_axes
+        beside = (
+            min((t.get_window_extent(renderer).x0 for t in attention.get_yticklabels()), default=0),
+            min((t.get_window_extent(renderer).y0 for t in attention.get_xticklabels()), default=0),
+        )
+        layout = (
+            canvas.get_width_height(),
+            attention.get_xlim(),
+            tuple(np.round(beside, 2).tolist()),
+        )
+
+        def plain():
+            # Transparent, not hidden: the axis labels keep their place beside them.
+            alphas = [label.get_alpha() for label in labels]
+            for label in labels:
+                label.set_alpha(0.0)
+            try:
+                canvas.draw()
+            finally:
+                for label, alpha in zip(labels, alphas, strict=True):
+                    label.set_alpha(alpha)
+
+        def labelled():
+            self._cached(("plain", layout), plain)
+            for label in labels:
+                self.figure.draw_artist(label)
+
+        for artist in dynamic:
+            artist.set_animated(True)  # left out of canvas.draw()
+        try:
+            self._cached(("labelled", layout, self._labels), labelled)
+            for artist in [*dynamic[:-2], *self._spines(), *dynamic[-2:]]:
+                self.figure.draw_artist(artist)
+        finally:
+            # Left animated, they would be missing from a learner's figure.savefig().
+            for artist in dynamic:
+                artist.set_animated(False)
+        self.image.value = encode_frame(canvas)
