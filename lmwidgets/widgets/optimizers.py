@@ -10,7 +10,7 @@ from lmwidgets.widgets._warm_up import in_background
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 SURFACE = "rosenbrock"
 START = core.surface(SURFACE).start
@@ -43,6 +43,11 @@ def surface_params(settings):
 def _round_up(value):
     """The power of ten at or above ``value`` (> 0): a decade of the symlog loss axis."""
     return 10.0 ** math.ceil(math.log10(value) - 1e-12)
+
+
+def _tick_label(value, _position=None):
+    """A loss axis tick label: ``0.001``, ``10``, ``1e+06``."""
+    return f"{value:g}"
 
 
 class OptimizerPlayground(Explorer):
@@ -108,6 +113,9 @@ class OptimizerPlayground(Explorer):
         self.map_axes.set_title("path on the surface", fontsize=10)
         self.loss_axes.set_title("loss per step", fontsize=10)
         self.loss_axes.set_yscale("symlog", linthresh=1e-3)
+        # Plain tick labels ("0.001", "100"): symlog's default ones are mathtext, whose parser
+        # takes about half a second to set up the first time a process draws one.
+        self.loss_axes.yaxis.set_major_formatter(FuncFormatter(_tick_label))
         self.loss_axes.set_xlabel("step", fontsize=8)
         for axes in (self.map_axes, self.loss_axes):
             axes.tick_params(labelsize=8)
