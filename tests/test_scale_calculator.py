@@ -1,12 +1,16 @@
 """ScaleCalculator through its controls and result, checked against core.scale and papers."""
 
 import dataclasses
+import io
 
 import lmwidgets
 from lmwidgets.core import scale
+from lmwidgets.widgets._base import render_png
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 GB = 1e9
 
@@ -134,3 +138,27 @@ def test_numbers_shown_come_from_core(calculator):
     assert r["tokens_per_param"] == scale.tokens_per_param(r["tokens"], r["params"])
     assert r["device_hours"] == scale.device_hours(r["days"], r["n_devices"])
     assert r["inference_memory"] == scale.inference_memory("llama-2-7b", 1)
+
+
+def _pixels(png):
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def test_redraws_over_a_cached_background_match_a_full_draw(calculator):
+    """Titles at a given height, bars and lines over a cached picture of the axes."""
+    changes = [
+        ("preset", "gpt2-small"),  # small models: the device memory sets the GB axes
+        ("preset", "gpt2-medium"),
+        ("preset", "llama-3.1-405b"),  # every axes changes
+        ("n_layers", 120),
+        ("hardware", "H100 SXM"),
+        ("preset", "gpt2-small"),  # back to a picture drawn before
+        ("batch", 64),
+    ]
+    for control, value in changes:
+        calculator.controls[control].value = value
+        assert calculator.message.value == ""
+        blitted = _pixels(calculator.image.value)
+        full = _pixels(render_png(calculator.figure))
+        # Antialiased edges may differ by a level or two where a line crosses the background.
+        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"

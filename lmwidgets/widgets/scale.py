@@ -12,6 +12,9 @@ import ipywidgets as widgets
 import numpy as np
 
 GB = 1e9
+# Titles at the top of their axes, where matplotlib puts them here: given, they spare each
+# full draw the search for a place clear of the tick labels.
+TITLE_Y = 1.0
 DEFAULT_PRESET = "llama-2-7b"
 # The fields of a TransformerConfig a learner edits, and the row of the widget each is on.
 _SIZE_FIELDS = {
@@ -203,7 +206,7 @@ class ScaleCalculator(Explorer):
             bar.set_width(value)
         # Round limits: a nearby size keeps the axes, and the picture of them is reused.
         self.ax_params.set_xlim(*snapped_limits(0, max(values) * 1.1, steps=4))
-        self.ax_params.set_title(f"parameters: {_count(result['params'])}")
+        self.ax_params.set_title(f"parameters: {_count(result['params'])}", y=TITLE_Y)
 
         memory = result["device_memory"] / GB
         by_stage = result["training_memory_parts_by_stage"]
@@ -218,7 +221,7 @@ class ScaleCalculator(Explorer):
         self.train_limit.set_ydata([memory])
         self.ax_train.set_ylim(*snapped_limits(0, max(bottoms.max(), memory) * 1.15, steps=4))
         self.ax_train.set_title(
-            f"training, {result['n_devices']} x {result['hardware']}", fontsize=9
+            f"training, {result['n_devices']} x {result['hardware']}", fontsize=9, y=TITLE_Y
         )
 
         inference = {part: value / GB for part, value in result["inference_memory"].items()}
@@ -228,7 +231,7 @@ class ScaleCalculator(Explorer):
         self.infer_limit.set_ydata([memory])
         self.ax_infer.set_ylim(*snapped_limits(0, max(inference["total"], memory) * 1.15, steps=4))
         verdict = "fits on one device" if result["fits_inference"] else "needs several devices"
-        self.ax_infer.set_title(verdict, fontsize=9)
+        self.ax_infer.set_title(verdict, fontsize=9, y=TITLE_Y)
         self.summary.value = self._summary(result)
 
     def dynamic_artists(self):
