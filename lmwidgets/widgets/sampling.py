@@ -151,8 +151,9 @@ class SamplingExplorer(Explorer):
         self._labels = (tuple(labels), n, tuple(chars))
 
     # A change redraws only what it changes (bars, picture, titles) over a cached picture of
-    # the rest; the prompt's tick labels, the costly text, go on a cached picture without
-    # them, so a new prompt draws only those (Matplotlib's blitting, in two layers).
+    # the rest. The axes whose ticks follow the prompt (the characters under the bars, the
+    # prompt along both sides of the picture) are drawn over a cached picture without them,
+    # so a new prompt draws only those (Matplotlib's blitting, in two layers).
     def _dynamic(self):
         bars = [*self._before_bars.patches, *self._after_bars.patches]
         return [*bars, self._attention_art, self._bar_axes.title, self._attention_axes.title]
@@ -161,12 +162,9 @@ class SamplingExplorer(Explorer):
         """Painted again over the bars and the picture they border, as a full draw does."""
         return [*self._bar_axes.spines.values(), *self._attention_axes.spines.values()]
 
-    def _tick_labels(self):
-        return [
-            *self._bar_axes.xaxis.get_majorticklabels(),
-            *self._attention_axes.xaxis.get_majorticklabels(),
-            *self._attention_axes.yaxis.get_majorticklabels(),
-        ]
+    def _prompt_axes(self):
+        attention = self._attention_axes
+        return [self._bar_axes.xaxis, attention.xaxis, attention.yaxis]
 
     def _cached(self, key, paint):
         """The canvas restored to the picture cached under ``key``, painted first if new."""
@@ -182,44 +180,25 @@ class SamplingExplorer(Explorer):
 
     def draw(self):
         canvas = self.figure.canvas
-        dynamic, labels = self._dynamic(), self._tick_labels()
-        # The attention axes' labels sit beside its tick labels: where depends on the widest.
-        renderer = canvas.get_renderer()
-        attention = self._attention_axes
-        beside = (
-            min((t.get_window_extent(renderer).x0 for t in attention.get_yticklabels()), default=0),
-            min((t.get_window_extent(renderer).y0 for t in attention.get_xticklabels()), default=0),
-        )
-        layout = (
-            canvas.get_width_height(),
-            attention.get_xlim(),
-            tuple(np.round(beside, 2).tolist()),
-        )
-
-        def plain():
-            # Transparent, not hidden: the axis labels keep their place beside them.
-            alphas = [label.get_alpha() for label in labels]
-            for label in labels:
-                label.set_alpha(0.0)
-            try:
-                canvas.draw()
-            finally:
-                for label, alpha in zip(labels, alphas, strict=True):
-                    label.set_alpha(alpha)
+        dynamic, prompt_axes = self._dynamic(), self._prompt_axes()
+        # The picture's axes box is square at any limits (imshow's equal aspect).
+        size = (canvas.get_width_height(), self._bar_axes.get_xlim(), self._bar_axes.get_ylim())
+        limits = (self._attention_axes.get_xlim(), self._attention_axes.get_ylim())
 
         def labelled():
-            self._cached(("plain", layout), plain)
-            for label in labels:
-                self.figure.draw_artist(label)
+            self._cached(("plain", size), canvas.draw)
+            for axis in prompt_axes:
+                self.figure.draw_artist(axis)
 
-        for artist in dynamic:
+        animated = [*dynamic, *prompt_axes]
+        for artist in animated:
             artist.set_animated(True)  # left out of canvas.draw()
         try:
-            self._cached(("labelled", layout, self._labels), labelled)
+            self._cached(("labelled", size, limits, self._labels), labelled)
             for artist in [*dynamic[:-2], *self._spines(), *dynamic[-2:]]:
                 self.figure.draw_artist(artist)
         finally:
             # Left animated, they would be missing from a learner's figure.savefig().
-            for artist in dynamic:
+            for artist in animated:
                 artist.set_animated(False)
         self.image.value = encode_frame(canvas)
