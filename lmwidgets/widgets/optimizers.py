@@ -40,9 +40,10 @@ def surface_params(settings):
     return {key: settings[key] for key in core.surface(settings["surface"]).params}
 
 
-def _round_up(value):
-    """The power of ten at or above ``value`` (> 0): a decade of the symlog loss axis."""
-    return 10.0 ** math.ceil(math.log10(value) - 1e-12)
+def _round_up(value, decades=1):
+    """The power of ten at or above ``value`` (> 0), its exponent a multiple of ``decades``:
+    a decade of the symlog loss axis."""
+    return 10.0 ** (decades * math.ceil((math.log10(value) - 1e-12) / decades))
 
 
 def _tick_label(value, _position=None):
@@ -196,7 +197,9 @@ class OptimizerPlayground(Explorer):
             # Round limits: a nearby run keeps the axes, and the picture of them is reused.
             bottom = min(low, 0.0) * 1.5 - 1e-4
             bottom = -_round_up(-bottom) if bottom < -1e-4 else bottom
-            self.loss_axes.set_ylim(bottom, _round_up(high * 2 + 1e-3))
+            # The top by two decades: a loss peak that grows with the learning rate or the
+            # start's height keeps the axes for longer.
+            self.loss_axes.set_ylim(bottom, _round_up(high * 2 + 1e-3, decades=2))
         if self._legend_for != tuple(result):  # a new legend only for a new choice
             handles = [self.paths[name] for name in result]
             self.legend = self.map_axes.legend(
