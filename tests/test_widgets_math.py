@@ -266,6 +266,18 @@ def _pixels(png):
             ],
         ),
         (
+            lmwidgets.ScheduleExplorer,
+            [
+                ("steps", 210),  # same rounded axes: drawn over the cached picture
+                ("learning_rate", 0.031),
+                ("schedule", "exponential_decay"),
+                ("optimizer", "adam"),
+                ("surface", "rosenbrock"),  # new maps
+                ("steps", 400),  # a longer step axis
+                ("learning_rate", 0.01),  # a lower rate axis
+            ],
+        ),
+        (
             lmwidgets.ScaleCalculator,
             [
                 ("n_layers", 33),  # same rounded axes: drawn over the cached picture
@@ -278,7 +290,13 @@ def _pixels(png):
             ],
         ),
     ],
-    ids=["ActivationExplorer", "LossExplorer", "OptimizerPlayground", "ScaleCalculator"],
+    ids=[
+        "ActivationExplorer",
+        "LossExplorer",
+        "OptimizerPlayground",
+        "ScheduleExplorer",
+        "ScaleCalculator",
+    ],
 )
 def test_redraws_over_a_cached_background_match_a_full_draw(make, changes):
     """Blitting reuses a picture of the axes; it must never show a stale one."""

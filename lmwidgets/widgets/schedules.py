@@ -101,7 +101,7 @@ class ScheduleExplorer(Explorer):
         self.rate_axes.set_xlabel("step", fontsize=8)
         (self.constant_rate,) = self.rate_axes.plot([], [], "--", color="C0", lw=1.4)
         (self.scheduled_rate,) = self.rate_axes.plot([], [], color="C1", lw=1.8)
-        self.rate_axes.legend(
+        self.legend = self.rate_axes.legend(
             (self.constant_rate, self.scheduled_rate), RUNS, fontsize=7, frameon=False
         )
         self.paths, self.marks = {}, []
@@ -187,8 +187,10 @@ class ScheduleExplorer(Explorer):
         self._surface_drawn = surface
 
     def dynamic_artists(self):
+        # The marks and the legend are drawn over the lines: left in the cached picture, they
+        # would be painted twice (over it, above the lines), their edges darker.
         lines = [self.constant_rate, self.scheduled_rate, *self.paths.values()]
-        return lines + [axes.title for axes in self.figure.axes]
+        return lines + self.marks + [self.legend] + [axes.title for axes in self.figure.axes]
 
     def background_key(self):
         return self._surface_drawn
