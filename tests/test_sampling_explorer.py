@@ -172,6 +172,8 @@ def test_redraws_over_a_cached_background_match_a_full_draw(lm):
         ("temperature", 0.0),
         ("seed", 4),
         ("length", 30),
+        ("head", 0),  # titles said before: their pictures pasted again
+        ("temperature", 0.5),
     ]
     for control, value in changes:
         explorer.controls[control].value = value

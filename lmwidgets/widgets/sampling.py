@@ -15,6 +15,8 @@ SHOWN_TOKENS = 12
 DEFAULTS = char_transformer.GENERATE_DEFAULTS
 # top-k and top-p are off (None in core) at a control value of 0 and 1.
 OFF = {"top_k": 0, "top_p": 1.0}
+# Pictures of titles kept to paste again (one per count of characters that can be drawn).
+TITLES_KEPT = 64
 
 
 def _label(char):
@@ -54,6 +56,7 @@ class SamplingExplorer(Explorer):
         self._vocab = vocab
         self._attention = char_transformer.attention_model(model)
         self.continuation = widgets.HTML()
+        self._titles = {}
         super().__init__(**settings)
 
     def declare(self):
@@ -178,6 +181,21 @@ class SamplingExplorer(Explorer):
         while len(backgrounds) > BACKGROUNDS_KEPT:
             backgrounds.popitem(last=False)
 
+    def _paste_title(self, title, size):
+        """Draw a title, or paste its pixels from when it last said the same: the text of
+        a title costs more than everything else redrawn, and its place never changes (a
+        band of plain figure background above the axes)."""
+        key = ("title", size, id(title), title.get_text())
+        pixels = self._titles.get(key)
+        if pixels is not None:
+            self.figure.canvas.restore_region(pixels)
+            return
+        self.figure.draw_artist(title)
+        box = title.get_window_extent(self.figure.canvas.get_renderer()).expanded(1, 1)
+        self._titles[key] = self.figure.canvas.copy_from_bbox(box.padded(2))
+        while len(self._titles) > TITLES_KEPT:
+            self._titles.pop(next(iter(self._titles)))
+
     def draw(self):
         canvas = self.figure.canvas
         dynamic, prompt_axes = self._dynamic(), self._prompt_axes()
@@ -195,8 +213,10 @@ class SamplingExplorer(Explorer):
             artist.set_animated(True)  # left out of canvas.draw()
         try:
             self._cached(("labelled", size, limits, self._labels), labelled)
-            for artist in [*dynamic[:-2], *self._spines(), *dynamic[-2:]]:
+            for artist in [*dynamic[:-2], *self._spines()]:
                 self.figure.draw_artist(artist)
+            for title in dynamic[-2:]:
+                self._paste_title(title, size)
         finally:
             # Left animated, they would be missing from a learner's figure.savefig().
             for artist in animated:
