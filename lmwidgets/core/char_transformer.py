@@ -357,7 +357,7 @@ class _Continuation:
             self.batch[0, : len(window)] = window
             logits = np.asarray(self.predict(self.batch))[len(window) - 1].astype("float64")
             logits[PAD_ID] = sampling.MASKED_LOGIT  # sampling.mask_tokens(logits, [PAD_ID])
-            probabilities = sampling.next_token_distribution(logits, *self.settings)
+            probabilities = sampling._distribution(logits, *self.settings)  # checked before
             # sampling.sample, without checking its own output again
             p = probabilities / probabilities.sum()
             self.ids.append(int(self.rng.choice(p.size, p=p)))

@@ -66,6 +66,12 @@ def next_token_distribution(logits, temperature=1.0, top_k=None, top_p=None):
     """
     logits = check_array("logits", logits)
     _check(temperature, top_k, top_p)
+    return _distribution(logits, temperature, top_k, top_p)
+
+
+def _distribution(logits, temperature, top_k, top_p):
+    """``next_token_distribution`` of float64 ``logits`` and settings already checked
+    (what a loop drawing many tokens with the same settings calls)."""
     if temperature == 0:
         greedy = np.zeros_like(logits)
         greedy[np.argmax(logits)] = 1.0
