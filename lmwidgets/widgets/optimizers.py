@@ -26,6 +26,7 @@ BETA_1 = core.hyperparameters("adam")["beta_1"]
 LET_GO = {"continuous": False}  # every change reruns the optimizers: when a slider is let go
 # The shared momentum slider tunes the SGD presets (plain sgd stays without momentum).
 MOMENTUM_USERS = ("momentum", "nesterov")
+_WARMED = set()  # the programs a playground's warm-up has run (see _warm_up_calls)
 
 
 @functools.cache
@@ -88,12 +89,27 @@ class OptimizerPlayground(Explorer):
             return ()
         chosen = s["optimizers"]
         others = [name for name in self.specs["optimizers"].values if name not in chosen]
-        calls = [functools.partial(self._run, name, s) for name in others]
+        runs = [(name, s) for name in others]
         for surface in core.surfaces():
             if surface != s["surface"]:
                 moved = {**s, "surface": surface}
                 moved["start_x"], moved["start_y"] = core.surface(surface).start
-                calls += [functools.partial(self._run, name, moved) for name in chosen]
+                runs += [(name, moved) for name in chosen]
+        calls = []
+        for name, settings in runs:
+            # What the compiled program depends on (beta_1 is one of its inputs): a program
+            # warmed by an earlier playground is not run again, which would only take turns
+            # with the learner's own changes.
+            program = (
+                name,
+                settings["surface"],
+                tuple(sorted(surface_params(settings).items())),
+                core.compiled_length(settings["steps"]),
+                settings["momentum"] if "momentum" in tuned_by_sliders(name) else None,
+            )
+            if program not in _WARMED:
+                _WARMED.add(program)
+                calls.append(functools.partial(self._run, name, settings))
         return calls
 
     @staticmethod

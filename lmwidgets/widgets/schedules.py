@@ -18,6 +18,7 @@ P = schedules.all_parameters()
 STEPS = schedules.MAX_STEPS
 LET_GO = {"continuous": False, "row": 2}  # a change reruns two optimizers: when let go
 RUNS = ("constant", "scheduled")
+_WARMED = set()  # (optimizer, surface, compiled length) an explorer's warm-up has run
 # The rate axis ends at one of these times a power of ten: a learning rate moved along its
 # log slider keeps the axes for a few notches, and with them the cached picture of them.
 ROUND_TOPS = (1, 2, 3, 5, 10)
@@ -80,18 +81,28 @@ class ScheduleExplorer(Explorer):
             return ()
         pairs = [(s["optimizer"], surface) for surface in optimizers.surfaces()]
         pairs += [(optimizer, s["surface"]) for optimizer in schedules.OPTIMIZERS]
-        return [
-            functools.partial(
-                optimizers.trajectory,
-                optimizer,
-                surface,
-                optimizers.surface(surface).start,
-                s["learning_rate"],
-                s["steps"],
+        length = optimizers.compiled_length(s["steps"])
+        calls = []
+        for optimizer, surface in pairs:
+            # A program warmed by an earlier explorer is not run again: that would only take
+            # turns with the learner's own changes.
+            if (optimizer, surface) == (s["optimizer"], s["surface"]) or (
+                (optimizer, surface, length) in _WARMED
+            ):
+                continue
+            _WARMED.add((optimizer, surface, length))
+            start = optimizers.surface(surface).start
+            calls.append(
+                functools.partial(
+                    optimizers.trajectory,
+                    optimizer,
+                    surface,
+                    start,
+                    s["learning_rate"],
+                    s["steps"],
+                )
             )
-            for optimizer, surface in pairs
-            if (optimizer, surface) != (s["optimizer"], s["surface"])
-        ]
+        return calls
 
     def build_figure(self):
         figure = new_figure(9.6, 3.2)
