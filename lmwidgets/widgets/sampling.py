@@ -71,6 +71,10 @@ class SamplingExplorer(Explorer):
     def footer(self):
         return [self.continuation]
 
+    def close(self):
+        self._titles = {}
+        super().close()
+
     def compute(self, changed):
         s = self.settings
         prompt, head = s["prompt"], s["head"]
