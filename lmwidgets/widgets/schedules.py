@@ -70,8 +70,8 @@ class ScheduleExplorer(Explorer):
         self._surface_drawn = None
         self._contours = None
         super().__init__(**settings)
-        # The optimizer compiles once per surface (~100 ms): do it for the other surfaces,
-        # then for the other optimizers, while the learner looks at the first picture.
+        # The optimizer compiles once per surface (~100 ms): do it for the other surfaces
+        # while the learner looks at the first picture.
         self.warm_up = in_background(*self._warm_up_calls())
 
     def _warm_up_calls(self):
@@ -79,8 +79,9 @@ class ScheduleExplorer(Explorer):
             s = self.settings
         except ValueError:
             return ()
+        # Other surfaces only: a new optimizer compiles quickly enough (median 25 ms), and
+        # more work here would take turns with the learner's first changes.
         pairs = [(s["optimizer"], surface) for surface in optimizers.surfaces()]
-        pairs += [(optimizer, s["surface"]) for optimizer in schedules.OPTIMIZERS]
         length = optimizers.compiled_length(s["steps"])
         calls = []
         for optimizer, surface in pairs:
