@@ -30,6 +30,13 @@ def round_top(value):
     return next(m * power for m in ROUND_TOPS if m * power >= value * (1 - 1e-9))
 
 
+@functools.lru_cache(maxsize=16)
+def _shaded_grid(surface):
+    """``(X, Y, log height)`` of a surface for its contours: narrow valleys stay visible."""
+    X, Y, Z = optimizers.surface_grid(surface, points=60)
+    return X, Y, np.log1p(Z - Z.min())
+
+
 class ScheduleExplorer(Explorer):
     """Pick a Keras learning-rate schedule and its parameters; see the learning rate of
     every step, and one optimizer's path on a surface at a constant rate and with it."""
@@ -68,7 +75,7 @@ class ScheduleExplorer(Explorer):
 
     def __init__(self, **settings):
         self._surface_drawn = None
-        self._contours = None
+        self._contours = {}  # surface -> its contour sets on both maps, kept for a revisit
         super().__init__(**settings)
         # The optimizer compiles once per surface (~100 ms): do it for the other surfaces
         # while the learner looks at the first picture.
@@ -92,6 +99,7 @@ class ScheduleExplorer(Explorer):
             ):
                 continue
             _WARMED.add((optimizer, surface, length))
+            calls.append(functools.partial(_shaded_grid, surface))
             start = optimizers.surface(surface).start
             calls.append(
                 functools.partial(
@@ -184,15 +192,18 @@ class ScheduleExplorer(Explorer):
         """The surface's contours, start and minima on both maps, once per surface."""
         if surface == self._surface_drawn:
             return
-        for contours in self._contours or ():
-            contours.remove()
-        X, Y, Z = optimizers.surface_grid(surface, points=60)
+        for shown, sets in self._contours.items():
+            for contours in sets:
+                contours.set_visible(shown == surface)
         record = optimizers.surface(surface)
+        if surface not in self._contours:
+            X, Y, shade = _shaded_grid(surface)
+            self._contours[surface] = [
+                axes.contourf(X, Y, shade, levels=16, cmap="Greys_r", alpha=0.5)
+                for axes in self.map_axes.values()
+            ]
         minima = np.array(record.minima).reshape(-1, 2)
-        shade = np.log1p(Z - Z.min())  # log height: narrow valleys stay visible
-        self._contours = []
         for index, axes in enumerate(self.map_axes.values()):
-            self._contours.append(axes.contourf(X, Y, shade, levels=16, cmap="Greys_r", alpha=0.5))
             axes.set(xlim=record.box[:2], ylim=record.box[2:])
             self.marks[2 * index].set_data([record.start[0]], [record.start[1]])
             self.marks[2 * index + 1].set_data(minima[:, 0], minima[:, 1])
