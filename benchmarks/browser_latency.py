@@ -89,6 +89,9 @@ def fresh(name):
     old = holder.children[0]
     holder.children = [make(name, data)]
     old.close()
+    warm_up = getattr(holder.children[0], "warm_up", None)
+    if warm_up is not None:  # as a learner reads the first picture before a first change
+        warm_up.join(timeout=120)
 
 
 def _path(node, target):

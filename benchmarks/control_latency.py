@@ -5,6 +5,9 @@ option, a toggle flipped), through ``widget.controls[name].value``: computing th
 and rendering the PNG included. The values come from the control's own declared spec, so a
 new control is measured without touching this file. The first change of each control is a
 warm-up (a first compilation, a first draw) and is left out; the rest are new values.
+A widget that compiles what a later choice needs in a background thread after its first
+picture (``widget.warm_up``) is let finish it first, as a learner reads that picture before
+a first change; how long that takes is printed beside the widget.
 
 Controls whose change retrains a model (OverfittingExplorer, ScalingLawLab) are listed with
 their time and no target: they are meant to cost a training run. Target for every other
@@ -143,6 +146,7 @@ def latencies(build):
     names = [name for name in widget.specs if name not in NOT_A_PICTURE]
     for name in names:
         widget = widget if widget is not None else build()
+        warm_up_seconds(widget)
         spec, control = widget.specs[name], widget.controls[name]
         values = VALUES.get(f"{type(widget).__name__}.{name}") or changes(spec, control.value)
         if values is not None:
@@ -150,6 +154,16 @@ def latencies(build):
         widget.close()
         widget = None
     return measured
+
+
+def warm_up_seconds(widget):
+    """Seconds until the widget's background warm-up ends (0 when it has none)."""
+    thread = getattr(widget, "warm_up", None)
+    if thread is None:
+        return 0.0
+    start = time.perf_counter()
+    thread.join(timeout=120)
+    return time.perf_counter() - start
 
 
 def _times(widget, name, values):
@@ -188,10 +202,13 @@ def plain_render_ms():
 
 def measure():
     data = widget_data()
-    results = {}
+    results, warm_ups = {}, {}
     for name in widget_names():
         results[name] = latencies(lambda name=name: make(name, data))
-    return {"floor": plain_render_ms(), "widgets": results}
+        widget = make(name, data)
+        warm_ups[name] = warm_up_seconds(widget)
+        widget.close()
+    return {"floor": plain_render_ms(), "widgets": results, "warm_ups": warm_ups}
 
 
 def rows():
@@ -218,6 +235,10 @@ def main():
     print(f"{'widget.control':<58}{'median ms':>10}{'max ms':>9}  target < {TARGET_MS:.0f} ms")
     missed = []
     for name, controls in m["widgets"].items():
+        if m["warm_ups"][name]:
+            seconds = m["warm_ups"][name]
+            print(f"{name}: background warm-up after its first picture, {seconds:.2f} s"
+                  " (let finish before its controls are timed)")  # fmt: skip
         for control, times in controls.items():
             if not times:
                 continue
