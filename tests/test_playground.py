@@ -211,7 +211,7 @@ def test_layers_are_added_and_removed_with_buttons():
     add_layer = layers.children[1]
     add_layer.click()
     assert playground.result["layers"] == (2, 2)
-    neuron_plus = layers.children[-1].children[2]
+    neuron_plus = layers.layer_columns[1].children[2]  # + a neuron in the second layer
     neuron_plus.click()
     assert playground.result["layers"] == (2, 3)
     assert [n.shape[-1] for n in playground.result["neurons"]] == [2, 3]
@@ -479,3 +479,31 @@ def test_a_new_network_shape_compiles_nothing_to_create_its_weights(caplog):
     for ours, theirs in zip(model.get_weights(), reference.get_weights(), strict=True):
         np.testing.assert_array_equal(ours, theirs)
     assert model.get_layer("hidden_1").kernel_initializer.__class__.__name__ == "GlorotUniform"
+
+
+def test_editing_layers_shows_and_hides_controls_and_makes_no_new_widgets():
+    """Each new widget is a new view for the browser to build (a new layer took ~200 ms to
+    show) and stayed registered in the kernel after the Playground was closed."""
+    from ipywidgets.widgets.widget import _instances
+
+    playground = lmwidgets.Playground(layers=(4, 2))
+    editor, per_layer = playground.controls["layers"], playground.controls["layer_activations"]
+    before = set(_instances)
+    editor.add.click()
+    assert editor.value == (4, 2, 2)
+    assert playground.controls["layer_activations"].value == ("tanh",) * 3
+    editor.layer_columns[2].children[2].click()  # + a neuron in the new layer
+    per_layer.dropdowns[2].value = "relu"
+    editor.remove.click()
+    editor.remove.click()
+    assert playground.settings["layers"] == (4,)
+    assert playground.settings["layer_activations"] == ("tanh",)
+    assert set(_instances) == before, "a layer edit made new widgets"
+    shown = [c.layout.display != "none" for c in editor.layer_columns]
+    assert shown == [True] + [False] * (len(editor.layer_columns) - 1)
+    assert editor.layer_columns[0].children[1].value == "4 neurons"
+    assert [d.layout.display != "none" for d in per_layer.dropdowns].count(True) == 1
+    editor.add.click()
+    assert playground.settings["layers"] == (4, 4)
+    assert per_layer.dropdowns[1].value == "tanh", "a hidden dropdown's old pick is not reused"
+    playground.close()

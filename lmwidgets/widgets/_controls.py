@@ -378,35 +378,48 @@ KINDS["toggles"] = MultiChoiceKind(ToggleSet)
 
 
 class LayersControl(widgets.HBox):
-    """Hidden layers as the Playground edits them: +/- a layer, +/- a neuron in each."""
+    """Hidden layers as the Playground edits them: +/- a layer, +/- a neuron in each.
+
+    Its buttons and labels are made once, for the most layers allowed, and a change shows,
+    hides and relabels them: new widgets would each cost the browser a new view (a new
+    layer took about 200 ms to show) and stay open in the kernel.
+    """
 
     value = traitlets.Tuple()
     disabled = traitlets.Bool(False)
 
     def __init__(self, value=(4, 2)):
         super().__init__(layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        self.add = widgets.Button(description="+ layer", layout=widgets.Layout(width="70px"))
+        self.remove = widgets.Button(description="- layer", layout=widgets.Layout(width="70px"))
+        self.add.on_click(lambda _: self._set(self.value + (self.value[-1] if self.value else 2,)))
+        self.remove.on_click(lambda _: self._set(self.value[:-1]))
+        self.layer_columns = []
+        for index in range(network.MAX_LAYERS):
+            fewer = widgets.Button(description="-", layout=widgets.Layout(width="34px"))
+            more = widgets.Button(description="+", layout=widgets.Layout(width="34px"))
+            fewer.on_click(lambda _, i=index: self._resize(i, -1))
+            more.on_click(lambda _, i=index: self._resize(i, +1))
+            label = widgets.Label(layout=widgets.Layout(width="68px"))
+            self.layer_columns.append(widgets.HBox([fewer, label, more]))
+        title = widgets.Label("hidden layers", layout=widgets.Layout(width="90px"))
+        self.children = [title, self.add, self.remove, *self.layer_columns]
         self.value = tuple(value)
 
     @traitlets.observe("value", "disabled")
-    def _rebuild(self, change):
+    def _update(self, change):
         layers, locked = self.value, self.disabled
-        add = widgets.Button(description="+ layer", layout=widgets.Layout(width="70px"))
-        remove = widgets.Button(description="- layer", layout=widgets.Layout(width="70px"))
-        add.disabled = locked or len(layers) >= network.MAX_LAYERS
-        remove.disabled = locked or not layers
-        add.on_click(lambda _: self._set(layers + (layers[-1] if layers else 2,)))
-        remove.on_click(lambda _: self._set(layers[:-1]))
-        columns = [widgets.Label("hidden layers", layout=widgets.Layout(width="90px")), add, remove]
-        for index, units in enumerate(layers):
-            more = widgets.Button(description="+", layout=widgets.Layout(width="34px"))
-            fewer = widgets.Button(description="-", layout=widgets.Layout(width="34px"))
-            more.disabled = locked or units >= network.MAX_NEURONS
-            fewer.disabled = locked or units <= 1
-            more.on_click(lambda _, i=index: self._resize(i, +1))
-            fewer.on_click(lambda _, i=index: self._resize(i, -1))
-            label = widgets.Label(f"{units} neurons", layout=widgets.Layout(width="68px"))
-            columns.append(widgets.HBox([fewer, label, more]))
-        self.children = columns
+        self.add.disabled = locked or len(layers) >= network.MAX_LAYERS
+        self.remove.disabled = locked or not layers
+        for index, column in enumerate(self.layer_columns):
+            fewer, label, more = column.children
+            shown = index < len(layers)
+            column.layout.display = None if shown else "none"
+            if shown:
+                units = layers[index]
+                label.value = f"{units} neurons"
+                more.disabled = locked or units >= network.MAX_NEURONS
+                fewer.disabled = locked or units <= 1
 
     def _set(self, layers):
         self.value = tuple(layers)
@@ -418,36 +431,36 @@ class LayersControl(widgets.HBox):
 
 
 class LayerActivations(widgets.HBox):
-    """One activation dropdown per hidden layer; ``value`` is the tuple of their names."""
+    """One activation dropdown per hidden layer; ``value`` is the tuple of their names.
+    The dropdowns are made once, for the most layers allowed, and shown as layers come."""
 
     value = traitlets.Tuple()
     disabled = traitlets.Bool(False)
 
     def __init__(self, options, value):
-        self._options = tuple(options)
         super().__init__()
+        self.dropdowns = []
+        for index in range(network.MAX_LAYERS):
+            width = widgets.Layout(width="110px")
+            dropdown = widgets.Dropdown(options=tuple(options), layout=width)
+            dropdown.observe(lambda c, i=index: self._on_pick(i, c["new"]), names="value")
+            self.dropdowns.append(dropdown)
+        label = widgets.Label("per layer", layout=widgets.Layout(width="70px"))
+        self.children = [label, *self.dropdowns]
         self.value = tuple(value)
 
     @traitlets.observe("value", "disabled")
-    def _rebuild(self, change):
+    def _update(self, change):
         names = self.value
-        if change["name"] == "value" and len(names) == len(self.children) - 1:
-            for dropdown, name in zip(self.children[1:], names, strict=True):
-                dropdown.value = name
-            return
-        dropdowns = []
-        for index, name in enumerate(names):
-            dropdown = widgets.Dropdown(
-                options=self._options, value=name, disabled=self.disabled,
-                layout=widgets.Layout(width="110px"),
-            )  # fmt: skip
-            dropdown.observe(lambda c, i=index: self._on_pick(i, c["new"]), names="value")
-            dropdowns.append(dropdown)
-        label = widgets.Label("per layer", layout=widgets.Layout(width="70px"))
-        self.children = [label, *dropdowns]
+        for index, dropdown in enumerate(self.dropdowns):
+            dropdown.disabled = self.disabled
+            shown = index < len(names)
+            dropdown.layout.display = None if shown else "none"
+            if shown:
+                dropdown.value = names[index]
 
     def _on_pick(self, index, name):
         names = list(self.value)
-        if names[index] != name:
+        if index < len(names) and names[index] != name:
             names[index] = name
             self.value = tuple(names)
