@@ -1,16 +1,14 @@
 """core.cnn and FeatureMapExplorer: feature maps against a numpy convolution of the
 layer's own weights, filters, probabilities against model.predict, bad input."""
 
-import io
-
 import lmwidgets
 from lmwidgets.core import cnn
-from lmwidgets.widgets._base import render_png
 
 import keras
 import numpy as np
 import pytest
-from PIL import Image
+
+from tests.pictures import assert_redraws_match_a_full_draw
 
 pytestmark = pytest.mark.backends
 
@@ -124,10 +122,6 @@ def test_constructor_rejects_a_model_without_convolutions(digits):
         lmwidgets.FeatureMapExplorer(mlp, digits[0][:2])
 
 
-def _pixels(png):
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
-
-
 def test_redraws_over_a_cached_background_match_a_full_draw(model, digits):
     """The pictures, bars and image title are drawn over a cached picture of the axes."""
     images, labels = digits
@@ -141,10 +135,4 @@ def test_redraws_over_a_cached_background_match_a_full_draw(model, digits):
         ("layer", explorer.controls["layer"].options[0]),  # back to a picture drawn before
         ("image", 2),
     ]
-    for control, value in changes:
-        explorer.controls[control].value = value
-        assert explorer.message.value == ""
-        blitted = _pixels(explorer.image.value)
-        full = _pixels(render_png(explorer.figure))
-        # Antialiased edges may differ by a level or two where a line crosses the background.
-        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"
+    assert_redraws_match_a_full_draw(explorer, changes)

@@ -1,13 +1,11 @@
 """MetricsExplorer through its controls, result and figure; references computed here."""
 
-import io
-
 import lmwidgets
-from lmwidgets.widgets._base import render_png
 
 import numpy as np
 import pytest
-from PIL import Image
+
+from tests.pictures import assert_redraws_match_a_full_draw
 
 
 def _reference(labels, scores, threshold):
@@ -134,10 +132,6 @@ def test_a_class_missing_from_the_labels_is_said_not_scored_zero():
     assert explorer.message.value == ""
 
 
-def _pixels(png):
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
-
-
 def test_redraws_over_a_cached_background_match_a_full_draw():
     """The counts and threshold points are drawn over a cached picture of the axes."""
     rng = np.random.default_rng(1)
@@ -154,9 +148,4 @@ def test_redraws_over_a_cached_background_match_a_full_draw():
         ("positive_class", 0),  # back to a picture drawn before
         ("threshold", 0.45),
     ]
-    for control, value in changes:
-        explorer.controls[control].value = value
-        blitted = _pixels(explorer.image.value)
-        full = _pixels(render_png(explorer.figure))
-        # Antialiased edges may differ by a level or two where a line crosses the background.
-        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"
+    assert_redraws_match_a_full_draw(explorer, changes, notes=True)

@@ -1,16 +1,14 @@
 """ModelTimeline through its controls and result, against the shipped, sourced CSV."""
 
-import io
-
 import lmwidgets
 from lmwidgets.core import scale
 from lmwidgets.datasets import model_timeline
-from lmwidgets.widgets._base import render_png
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-from PIL import Image
+
+from tests.pictures import assert_redraws_match_a_full_draw
 
 
 @pytest.fixture
@@ -128,10 +126,6 @@ def test_a_shrinking_trend_says_there_is_no_doubling_time():
     assert timeline.message.value == "" and "doubling every" in timeline.axes.get_title()
 
 
-def _pixels(png):
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
-
-
 def test_redraws_over_a_cached_background_match_a_full_draw(timeline):
     """fit_since and model are drawn over a cached picture of the axes and labels."""
     changes = [
@@ -143,9 +137,4 @@ def test_redraws_over_a_cached_background_match_a_full_draw(timeline):
         ("quantity", "parameters"),  # back to a picture drawn before
         ("fit_since", 2015),
     ]
-    for control, value in changes:
-        timeline.controls[control].value = value
-        blitted = _pixels(timeline.image.value)
-        full = _pixels(render_png(timeline.figure))
-        # Antialiased edges may differ by a level or two where a line crosses the background.
-        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"
+    assert_redraws_match_a_full_draw(timeline, changes, notes=True)

@@ -1,17 +1,15 @@
 """SamplingExplorer through its controls and result; numbers checked against
 core.sampling on the model's own logits and against the attention model."""
 
-import io
-
 import lmwidgets
 from lmwidgets.core import char_transformer as ct
 from lmwidgets.core.sampling import next_token_distribution
-from lmwidgets.widgets._base import render_png
 
 import keras
 import numpy as np
 import pytest
-from PIL import Image
+
+from tests.pictures import assert_redraws_match_a_full_draw
 
 pytestmark = pytest.mark.backends
 
@@ -154,10 +152,6 @@ def test_the_default_prompt_fits_the_vocabulary(lm):
     assert explorer.result["prompt"] == "a" and explorer.last_error is None
 
 
-def _pixels(png):
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
-
-
 def test_redraws_over_a_cached_background_match_a_full_draw(lm):
     explorer = lmwidgets.SamplingExplorer(*lm, prompt="to be", length=12)
     changes = [
@@ -175,11 +169,5 @@ def test_redraws_over_a_cached_background_match_a_full_draw(lm):
         ("head", 0),  # titles said before: their pictures pasted again
         ("temperature", 0.5),
     ]
-    for control, value in changes:
-        explorer.controls[control].value = value
-        assert explorer.last_error is None
-        blitted = _pixels(explorer.image.value)
-        full = _pixels(render_png(explorer.figure))
-        # Antialiased edges may differ by a level or two where a line crosses the background.
-        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"
+    assert_redraws_match_a_full_draw(explorer, changes, notes=True)
     explorer.close()

@@ -1,16 +1,14 @@
 """ScaleCalculator through its controls and result, checked against core.scale and papers."""
 
 import dataclasses
-import io
 
 import lmwidgets
 from lmwidgets.core import scale
-from lmwidgets.widgets._base import render_png
 
-import numpy as np
 import pytest
 from matplotlib.figure import Figure
-from PIL import Image
+
+from tests.pictures import assert_redraws_match_a_full_draw
 
 GB = 1e9
 
@@ -140,10 +138,6 @@ def test_numbers_shown_come_from_core(calculator):
     assert r["inference_memory"] == scale.inference_memory("llama-2-7b", 1)
 
 
-def _pixels(png):
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
-
-
 def test_redraws_over_a_cached_background_match_a_full_draw(calculator):
     """Titles at a given height, bars and lines over a cached picture of the axes."""
     changes = [
@@ -155,10 +149,4 @@ def test_redraws_over_a_cached_background_match_a_full_draw(calculator):
         ("preset", "gpt2-small"),  # back to a picture drawn before
         ("batch", 64),
     ]
-    for control, value in changes:
-        calculator.controls[control].value = value
-        assert calculator.message.value == ""
-        blitted = _pixels(calculator.image.value)
-        full = _pixels(render_png(calculator.figure))
-        # Antialiased edges may differ by a level or two where a line crosses the background.
-        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"
+    assert_redraws_match_a_full_draw(calculator, changes)

@@ -1,6 +1,5 @@
 """TrainingDashboard and core.training: build, train in the background, stop, evaluate."""
 
-import io
 import threading
 import time
 
@@ -12,7 +11,8 @@ from lmwidgets.widgets._base import render_png
 import keras
 import numpy as np
 import pytest
-from PIL import Image
+
+from tests.pictures import pixels
 
 pytestmark = pytest.mark.backends
 
@@ -233,10 +233,6 @@ def test_labels_outside_0_to_9_or_bad_pixels_are_refused_not_trained_on(
     assert board.model is None and "No data to train on" in board.message.value
 
 
-def _pixels(png):
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
-
-
 def test_the_picture_follows_each_evaluation_not_the_controls(dashboard):
     """The controls prepare the next run: they redraw nothing, and the image stays the
     figure's picture; a finished run redraws it."""
@@ -251,4 +247,4 @@ def test_the_picture_follows_each_evaluation_not_the_controls(dashboard):
     for control, value in [("seed", 3), ("optimizer", "sgd"), ("units", 32), ("epochs", 2)]:
         dashboard.controls[control].value = value
         assert dashboard.image.value == trained
-        assert np.abs(_pixels(trained) - _pixels(render_png(dashboard.figure))).max() <= 2
+        assert np.abs(pixels(trained) - pixels(render_png(dashboard.figure))).max() <= 2

@@ -5,15 +5,13 @@ Each test drives ``controls`` from Python, as a learner would, then checks
 figure's artists; bad input must show a message and leave the widget working.
 """
 
-import io
-
 import lmwidgets
 from lmwidgets.core import activations, losses, optimizers
-from lmwidgets.widgets._base import render_png
 
 import numpy as np
 import pytest
-from PIL import Image
+
+from tests.pictures import assert_redraws_match_a_full_draw
 
 
 def _visible_lines(axes):
@@ -224,10 +222,6 @@ def test_optimizer_playground_reports_divergence_in_the_widget():
     assert playground.message.value == "" and set(playground.result) == {"adam"}
 
 
-def _pixels(png):
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
-
-
 @pytest.mark.parametrize(
     ("make", "changes"),
     [
@@ -301,10 +295,4 @@ def _pixels(png):
 def test_redraws_over_a_cached_background_match_a_full_draw(make, changes):
     """Blitting reuses a picture of the axes; it must never show a stale one."""
     explorer = make()
-    for control, value in changes:
-        explorer.controls[control].value = value
-        assert explorer.message.value == ""
-        blitted = _pixels(explorer.image.value)
-        full = _pixels(render_png(explorer.figure))
-        # Antialiased edges may differ by a level or two where a line crosses the background.
-        assert np.abs(blitted - full).max() <= 2, f"stale picture after {control}={value!r}"
+    assert_redraws_match_a_full_draw(explorer, changes)
