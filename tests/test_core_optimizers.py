@@ -27,6 +27,18 @@ def _rosenbrock_gradient(p):
     return np.array([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)])
 
 
+def _keras_rosenbrock_path(optimizer, steps=15):
+    """The path Keras' own ``apply_gradients`` takes from START on Rosenbrock, step by step."""
+    point = keras.Variable(np.array(START, dtype="float32"))
+    path = [np.array(START)]
+    for _ in range(steps):
+        p = keras.ops.convert_to_numpy(point.value).astype("float64")
+        gradient = keras.ops.convert_to_tensor(_rosenbrock_gradient(p).astype("float32"))
+        optimizer.apply_gradients([(gradient, point)])
+        path.append(keras.ops.convert_to_numpy(point.value))
+    return path
+
+
 def _quadratic_gradient(p, condition=10.0):
     return np.array([p[0], condition * p[1]])
 
@@ -119,13 +131,7 @@ def test_every_optimizer_matches_eager_apply_gradients(name):
     base, preset = optimizers.PRESETS.get(name, (name, {}))
     cls = {n.lower(): getattr(keras.optimizers, n) for n in dir(keras.optimizers)}[base]
     optimizer = cls(learning_rate=0.001, **preset)
-    point = keras.Variable(np.array(START, dtype="float32"))
-    path = [np.array(START)]
-    for _ in range(15):
-        p = keras.ops.convert_to_numpy(point.value).astype("float64")
-        gradient = keras.ops.convert_to_tensor(_rosenbrock_gradient(p).astype("float32"))
-        optimizer.apply_gradients([(gradient, point)])
-        path.append(keras.ops.convert_to_numpy(point.value))
+    path = _keras_rosenbrock_path(optimizer)
     np.testing.assert_allclose(run["path"], path, rtol=1e-4, atol=1e-5)
     assert run["path"].shape == (16, 2) and run["loss"].shape == (16,)
 
@@ -253,13 +259,7 @@ def test_a_new_beta_1_reuses_the_compiled_loop_and_matches_eager_keras(name):
     if lmwidgets.backend_name() != "torch":
         assert optimizers._compiled_run.cache_info().misses == misses
     optimizer = optimizers.get(name, learning_rate=0.001, beta_1=0.7)
-    point = keras.Variable(np.array(START, dtype="float32"))
-    path = [np.array(START)]
-    for _ in range(15):
-        p = keras.ops.convert_to_numpy(point.value).astype("float64")
-        gradient = keras.ops.convert_to_tensor(_rosenbrock_gradient(p).astype("float32"))
-        optimizer.apply_gradients([(gradient, point)])
-        path.append(keras.ops.convert_to_numpy(point.value))
+    path = _keras_rosenbrock_path(optimizer)
     np.testing.assert_allclose(moved["path"], path, rtol=1e-4, atol=1e-5)
     if name != "lion":  # Lion steps by a sign: its first steps do not tell the betas apart
         assert not np.allclose(moved["path"], run(beta_1=0.8)["path"])
