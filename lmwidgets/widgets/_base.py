@@ -16,6 +16,8 @@ import sys
 import threading
 from collections import OrderedDict
 
+from lmwidgets.widgets._warm_up import in_background
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -144,6 +146,9 @@ class Explorer(widgets.VBox):
                 button.layout.display = "none"
         self._apply_enabled()
         self.refresh()
+        # What a later choice needs, prepared while the learner looks at the first picture.
+        calls = self.warm_up_calls() if self.last_error is None else ()
+        self.warm_up = in_background(*calls) if calls else None
 
     # -- what a subclass declares -------------------------------------------------
 
@@ -160,6 +165,13 @@ class Explorer(widgets.VBox):
 
     def render(self, result):
         """Put ``result`` in the figure (and any text beside it)."""
+
+    def warm_up_calls(self):
+        """Calls that prepare what a later choice will need (its first compilation), run
+        one after another in a background thread once the first picture is shown, kept as
+        ``self.warm_up``. A choice made before they are done computes as without them; both
+        meet in the same caches. None by default."""
+        return ()
 
     def adjust(self, name):
         """Keep dependent controls consistent after ``name`` changed (runs inside one hold)."""

@@ -6,7 +6,6 @@ import html
 from lmwidgets.core import activations as core
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
-from lmwidgets.widgets._warm_up import in_background
 
 import ipywidgets as widgets
 import numpy as np
@@ -96,23 +95,23 @@ class ActivationExplorer(Explorer):
         # hide= hides the control itself, so it stays hidden whatever the box does.
         self.parameter_boxes = {name: widgets.VBox() for name in PARAMETERS}
         super().__init__(**settings)
+
+    def warm_up_calls(self):
         # Each activation compiles the first time it is chosen (tens of ms): compile the
-        # others at this x range while the learner looks at the first picture.
+        # others at this x range.
         s = self.settings
         low, high = s["x_range"]
-        self.warm_up = in_background(
-            *(
-                functools.partial(
-                    _curves,
-                    name,
-                    tuple((p, s[f"{name}.{p}"]) for p in PARAMETERS.get(name, ())),
-                    low,
-                    high,
-                )
-                for name in core.names()
-                if name not in s["activations"]
+        return [
+            functools.partial(
+                _curves,
+                name,
+                tuple((p, s[f"{name}.{p}"]) for p in PARAMETERS.get(name, ())),
+                low,
+                high,
             )
-        )
+            for name in core.names()
+            if name not in s["activations"]
+        ]
 
     def build_figure(self):
         figure = new_figure(8.0, 3.0)

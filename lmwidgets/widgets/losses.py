@@ -7,7 +7,6 @@ import math
 from lmwidgets.core import losses as core
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Control
-from lmwidgets.widgets._warm_up import in_background
 
 import ipywidgets as widgets
 import numpy as np
@@ -124,14 +123,16 @@ class LossExplorer(Explorer):
         self.caption = widgets.HTML()
         self.rows = {view: widgets.HBox() for view in VIEWS}  # the chosen view's row shows
         super().__init__(**settings)
+
+    def warm_up_calls(self):
         # The backend compiles each loss the first time it runs (a second or more): do it
-        # for the other views while the learner looks at the first picture, so that a first
-        # click on one answers at once without delaying that picture.
+        # for the other views, so that a first click on one answers at once.
         settings = self.settings
-        self.warm_up = in_background(
-            *(functools.partial(curves, settings) for view, curves in VIEWS.items()
-              if view != self.result.get("view"))
-        )  # fmt: skip
+        return [
+            functools.partial(curves, settings)
+            for view, curves in VIEWS.items()
+            if view != self.result.get("view")
+        ]
 
     def build_figure(self):
         figure = new_figure(8.0, 3.0)

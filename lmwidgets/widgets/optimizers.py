@@ -6,7 +6,6 @@ import math
 from lmwidgets.core import optimizers as core
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
-from lmwidgets.widgets._warm_up import in_background
 
 import ipywidgets as widgets
 import numpy as np
@@ -26,7 +25,7 @@ BETA_1 = core.hyperparameters("adam")["beta_1"]
 LET_GO = {"continuous": False}  # every change reruns the optimizers: when a slider is let go
 # The shared momentum slider tunes the SGD presets (plain sgd stays without momentum).
 MOMENTUM_USERS = ("momentum", "nesterov")
-_WARMED = set()  # the programs a playground's warm-up has run (see _warm_up_calls)
+_WARMED = set()  # the programs a playground's warm-up has run (see warm_up_calls)
 
 
 @functools.cache
@@ -76,17 +75,13 @@ class OptimizerPlayground(Explorer):
         # before a start given here is checked against it.
         settings.setdefault("surface", SURFACE)
         super().__init__(**settings)
+
+    def warm_up_calls(self):
         # Each optimizer compiles once per surface and step-count length (~100 ms): do it
         # for the optimizers not chosen, then for the chosen ones on the other surfaces,
         # while the learner looks at the first picture. A choice made before that is done
         # simply compiles, as without the warm-up; both meet in core's cache.
-        self.warm_up = in_background(*self._warm_up_calls())
-
-    def _warm_up_calls(self):
-        try:
-            s = self.settings
-        except ValueError:
-            return ()
+        s = self.settings
         chosen = s["optimizers"]
         others = [name for name in self.specs["optimizers"].values if name not in chosen]
         runs = [(name, s) for name in others]

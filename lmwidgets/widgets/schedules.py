@@ -6,7 +6,6 @@ import math
 from lmwidgets.core import optimizers, schedules
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
-from lmwidgets.widgets._warm_up import in_background
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -77,15 +76,11 @@ class ScheduleExplorer(Explorer):
         self._surface_drawn = None
         self._contours = {}  # surface -> its contour sets on both maps, kept for a revisit
         super().__init__(**settings)
+
+    def warm_up_calls(self):
         # The optimizer compiles once per surface (~100 ms): do it for the other surfaces
         # while the learner looks at the first picture.
-        self.warm_up = in_background(*self._warm_up_calls())
-
-    def _warm_up_calls(self):
-        try:
-            s = self.settings
-        except ValueError:
-            return ()
+        s = self.settings
         # Other surfaces only: a new optimizer compiles quickly enough (median 25 ms), and
         # more work here would take turns with the learner's first changes.
         pairs = [(s["optimizer"], surface) for surface in optimizers.surfaces()]
