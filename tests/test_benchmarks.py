@@ -139,6 +139,11 @@ def test_lessons_benchmark_runs_the_course_again_with_the_first_runs_programs(re
     rows = lessons.second_run_rows("jax", {"compiles": first}, {"compiles": second})
     assert [row.baseline for row in rows] == [first["seconds"]] * 2
     assert rows[-1].target == ">= 1.5x faster" and rows[-1].met is not None
+    base = {"seconds": 1.0}
+    lessons_time = lessons.second_run_rows(
+        "jax", {"a": {"seconds": 5.0}}, {"a": {"seconds": 3.0}}, base
+    )[-1]
+    assert (lessons_time.ours, lessons_time.baseline) == (2.0, 4.0), "each beyond the import's 1 s"
 
 
 def test_control_latency_changes_every_control_of_every_widget_with_allowed_values(report):
