@@ -70,7 +70,7 @@ def test_spiral_arms_for_several_classes():
     # Each arm starts at the centre and turns 1.75 times: angle t = 1.75 * 2 pi r / 5 + offset.
     for label in range(3):
         arm, r = x[y == label], radius[y == label]
-        t = 1.75 * 2 * np.pi * r / 5 + 2 * np.pi * label / 3
+        t = 1.75 * 2 * np.pi * r / 5 + 2 * np.pi * (label - 1) / 3
         np.testing.assert_allclose(arm, np.stack([r * np.sin(t), r * np.cos(t)], 1), atol=1e-4)
 
 
@@ -160,3 +160,84 @@ def test_own_data_must_be_two_dimensional_points():
         data.own_data(np.zeros((5, 3)), np.zeros(5))
     with pytest.raises(ValueError, match="one label or target per point"):
         data.own_data(np.zeros((5, 2)), np.zeros(4))
+
+
+# -- against the TensorFlow Playground's own formulas (src/dataset.ts, ported line by line) --
+
+
+def _tf_spiral(num_samples):
+    """classifySpiralData at noise 0: ``[(x, y, label)]``, label +1 or -1."""
+    points, n = [], num_samples // 2
+    for delta_t, label in ((0, 1), (np.pi, -1)):
+        for i in range(n):
+            r = i / n * 5
+            t = 1.75 * i / n * 2 * np.pi + delta_t
+            points.append((r * np.sin(t), r * np.cos(t), label))
+    return np.array(points)
+
+
+def _tf_label_circle(x, y):
+    return np.where(np.hypot(x, y) < 5 * 0.5, 1, -1)
+
+
+def _tf_label_xor(x, y):
+    return np.where(x * y >= 0, 1, -1)
+
+
+def _tf_label_plane(x, y):
+    return (x + y) / 10  # labelScale: domain [-10, 10] -> range [-1, 1], not clamped
+
+
+def _tf_label_multi_gaussian(x, y):
+    gaussians = [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1),
+                 (4, -2.5, -1)]  # fmt: skip
+    labels = []
+    for px, py in zip(x, y, strict=True):
+        label = 0.0
+        for cx, cy, sign in gaussians:
+            # labelScale: domain [0, 2] -> range [1, 0], clamped
+            new = sign * min(max(1 - np.hypot(px - cx, py - cy) / 2, 0), 1)
+            if abs(new) > abs(label):
+                label = new
+        labels.append(label)
+    return np.array(labels)
+
+
+def test_the_numbers_of_points_are_the_tensorflow_playgrounds():
+    # NUM_SAMPLES_CLASSIFY = 500, NUM_SAMPLES_REGRESS = 1200 (playground.ts)
+    for dataset in data.DATASETS:
+        x, _ = data.make_dataset(dataset)
+        assert len(x) == {"classification": 500, "regression": 1200}[data.problem_of(dataset)]
+
+
+def test_the_spiral_is_the_tensorflow_playgrounds_with_its_positive_arm_as_class_1():
+    x, y = data.make_dataset("spiral", 500, noise=0)
+    reference = _tf_spiral(500)
+    for ours, theirs in ((1, 1), (0, -1)):  # the Playground's -1 is class 0
+        arm = x[y == ours]
+        expected = reference[reference[:, 2] == theirs][:, :2]
+        np.testing.assert_allclose(arm, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "dataset, label",
+    [("circle", _tf_label_circle), ("xor", _tf_label_xor), ("plane", _tf_label_plane),
+     ("multi_gaussian", _tf_label_multi_gaussian)],
+)  # fmt: skip
+def test_without_noise_every_label_is_the_tensorflow_playgrounds_formula(dataset, label):
+    x, y = data.make_dataset(dataset, noise=0, seed=1)
+    expected = label(x[:, 0].astype(float), x[:, 1].astype(float))
+    if data.problem_of(dataset) == "classification":
+        np.testing.assert_array_equal(y, (expected + 1) // 2)  # -1 -> class 0, 1 -> class 1
+    else:
+        np.testing.assert_allclose(y, expected, atol=1e-6)
+
+
+def test_the_circle_and_xor_points_lie_where_the_tensorflow_playground_draws_them():
+    x, y = data.make_dataset("circle", noise=0)
+    radius = np.hypot(x[:, 0], x[:, 1])
+    inner = radius[y == 1]
+    outer = radius[y == 0]
+    assert inner.max() <= 2.5 + 1e-5 and outer.min() >= 3.5 - 1e-5 and outer.max() <= 5 + 1e-5
+    x, _ = data.make_dataset("xor", noise=0)
+    assert np.abs(x).min() >= 0.3 - 1e-6 and np.abs(x).max() <= 5.3 + 1e-6  # the padding

@@ -36,14 +36,21 @@ def problem_of(dataset):
     return "classification" if dataset in CLASSIFICATION else "regression"
 
 
-def make_dataset(dataset, n_points=500, noise=0, n_classes=2, seed=0):
+# How many points the TensorFlow Playground generates (``NUM_SAMPLES_*`` in playground.ts).
+DEFAULT_POINTS = {"classification": 500, "regression": 1200}
+
+
+def make_dataset(dataset, n_points=None, noise=0, n_classes=2, seed=0):
     """``(X, y)``: ``n_points`` 2-D points (float32) and their labels or targets.
 
-    ``noise`` is 0-50 as on the Playground's slider. Classification labels are int
+    ``n_points``: the TensorFlow Playground's number when None (500 to classify, 1,200 for
+    the regression datasets). ``noise`` is 0-50 as on the Playground's slider. Classification labels are int
     class indices; regression targets are float32, in [-1, 1] but for the plane's corners
     (x1 + x2) / 10 reaches 1.2, more with noise, as in the Playground.
     """
     check_choice("dataset", dataset, DATASETS)
+    if n_points is None:
+        n_points = DEFAULT_POINTS[problem_of(dataset)]
     n_points = check_number("n_points", n_points, low=2, integer=True)
     check_number("noise", noise, 0, 50, allowed="in [0, 50] (percent)")
     if dataset in MULTI_CLASS:
@@ -106,7 +113,9 @@ def _spiral(rng, n, noise, n_classes):
     for label in range(n_classes):
         position[y == label] = np.arange(per_arm[label]) / per_arm[label]
     r = position * 5
-    t = 1.75 * position * 2 * np.pi + 2 * np.pi * y / n_classes
+    # Class 1 is the Playground's positive arm, the one that starts at angle 0; with two
+    # classes, class 0 is its negative arm, half a turn on.
+    t = 1.75 * position * 2 * np.pi + 2 * np.pi * (y - 1) / n_classes
     x = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
     x += rng.uniform(-1, 1, (n, 2)) * noise
     return x, y
