@@ -507,3 +507,93 @@ def test_editing_layers_shows_and_hides_controls_and_makes_no_new_widgets():
     assert playground.settings["layers"] == (4, 4)
     assert per_layer.dropdowns[1].value == "tanh", "a hidden dropdown's old pick is not reused"
     playground.close()
+
+
+# -- as the TensorFlow Playground: test points, discretize, one colour scale, data ---------
+
+
+def test_test_points_are_hidden_until_show_test_data_as_in_the_tensorflow_playground():
+    playground = lmwidgets.Playground()
+    assert playground.result["show_test_data"] is False
+    assert playground._test_artists and not any(a.get_visible() for a in playground._test_artists)
+    hidden = playground.image.value
+    playground.controls["show_test_data"].value = True
+    assert all(a.get_visible() for a in playground._test_artists)
+    assert playground.image.value != hidden
+    assert playground.result["epoch"] == 0, "a picture setting trains nothing"
+    playground.close()
+
+
+def test_discretize_shows_each_points_sign_or_likeliest_class_alone():
+    from lmwidgets.widgets import playground as module
+
+    for settings in (
+        {"dataset": "circle"},
+        {"dataset": "plane"},
+        {"dataset": "spiral", "classes": 3},
+    ):
+        playground = lmwidgets.Playground(**settings).step(2)
+        smooth = playground._boundary_image.get_array()
+        playground.controls["discretize"].value = True
+        pixels = playground._boundary_image.get_array().reshape(-1, 3)
+        colours = np.unique(pixels, axis=0)
+        n = playground.result["n_classes"] if "classes" in settings else 2
+        assert len(colours) <= n, (settings, colours)
+        if n == 2:  # the Playground's two end colours, -1 and 1
+            assert {tuple(c) for c in colours} <= {tuple(module.shades(-1.0)),
+                                                  tuple(module.shades(1.0))}  # fmt: skip
+        assert len(np.unique(smooth.reshape(-1, 3), axis=0)) > len(colours)
+        playground.close()
+
+
+def test_every_heatmap_is_on_one_scale_so_a_weak_neuron_looks_pale():
+    from lmwidgets.widgets import playground as module
+
+    light = np.array([0xE8, 0xEA, 0xEB])
+    assert np.abs(module.shades(0.0).astype(int) - light).max() <= 4
+    assert np.abs(module.shades(0.01).astype(int) - light).max() <= 4
+    assert (module.shades(1.0) == module.shades(7.0)).all(), "beyond 1: the end colour"
+    playground = lmwidgets.Playground(learning_rate=0.00001, layers=(3,))
+    model = playground.model
+    model.set_weights([w * 1e-3 for w in model.get_weights()])  # outputs about +-0.005
+    playground.step(1)
+    neuron = playground.result["neurons"][0]
+    assert np.abs(neuron).max() < 0.02
+    mosaic = playground._mosaic.get_array()
+    left = module._column_left(1)
+    cell = mosaic[module.GAP : module.GAP + module.CELL, left : left + module.CELL]
+    assert np.abs(cell.astype(int) - light).max() <= 10, "scaled alone, it would look strong"
+    playground.close()
+
+
+def test_the_regression_datasets_have_1200_points_as_in_the_tensorflow_playground():
+    playground = lmwidgets.Playground(dataset="plane")
+    x_train, _, x_test, _ = playground.result["points"]
+    assert playground.controls["n_points"].value == len(x_train) + len(x_test) == 1200
+    playground.controls["dataset"].value = "xor"
+    assert playground.controls["n_points"].value == 500
+    playground.controls["n_points"].value = 300
+    playground.controls["problem"].value = "regression"
+    assert playground.controls["n_points"].value == 300, "the learner's own number stays"
+    playground.close()
+    chosen = lmwidgets.Playground(dataset="plane", n_points=500)
+    assert chosen.settings["n_points"] == 500
+    chosen.close()
+
+
+def test_regenerate_draws_new_points_and_keeps_the_network_as_in_the_tensorflow_playground():
+    playground = lmwidgets.Playground(dataset="spiral").step(3)
+    weights = [w.copy() for w in playground.model.get_weights()]
+    points = playground.result["points"][0].copy()
+    history = playground.result["history"]["epoch"]
+    playground.buttons["regenerate"].click()
+    assert playground.last_error is None
+    assert not np.array_equal(playground.result["points"][0], points), "new points"
+    for before, now in zip(weights, playground.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, now)
+    assert playground.result["epoch"] == 3 and playground.result["history"]["epoch"] == history
+    playground.step(1)
+    assert playground.result["epoch"] == 4, "and training goes on from there"
+    playground.controls["noise"].value = 10  # the TensorFlow Playground resets here
+    assert playground.result["epoch"] == 0
+    playground.close()

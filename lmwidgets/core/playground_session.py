@@ -101,7 +101,7 @@ class PlaygroundSession:
     def make_data(
         self,
         dataset=DEFAULTS["dataset"],
-        n_points=DEFAULTS["n_points"],
+        n_points=None,
         noise=DEFAULTS["noise"],
         classes=DEFAULTS["classes"],
         train_ratio=DEFAULTS["train_ratio"],
@@ -110,14 +110,18 @@ class PlaygroundSession:
     ):
         """New points (or yours, split anew), their features and the grid's.
 
-        With data of your own, ``dataset``, ``n_points``, ``noise`` and ``classes``
-        are not used. The network keeps training on the old data until ``make_network``.
+        ``n_points``: the TensorFlow Playground's number when None (500 to classify, 1,200
+        for regression). With data of your own, ``dataset``, ``n_points``, ``noise`` and
+        ``classes`` are not used. The network keeps training on the old data until
+        ``make_network`` or ``keep_network``.
         """
         if self.own is not None:
             x, y, problem, n_classes, extent = self.own
         else:
             check_choice("dataset", dataset, playground_data.DATASETS)
             low, high = N_POINTS
+            if n_points is None:
+                n_points = playground_data.DEFAULT_POINTS[playground_data.problem_of(dataset)]
             try:
                 n_points = check_number("n_points", n_points, low, high, integer=True)
             except ValueError:
@@ -216,6 +220,24 @@ class PlaygroundSession:
         trainer.set_data(d["features_train"], d["points"][1], d["features_test"], d["points"][3])
         self.tune(learning_rate, batch_size)
         self.reset()
+        return trainer
+
+    def keep_network(self):
+        """Go on training the same network, weights and epoch on the data ``make_data`` just
+        made, as the TensorFlow Playground's "regenerate" does; the loss history goes on,
+        now measured on the new data. The new data must have the same features, problem and
+        classes as the network's (else build one with ``make_network``)."""
+        trainer, d = self._ready(), self.data
+        shape = (len(d["features"]), d["problem"], d["n_classes"])
+        network_shape = (trainer.model.input_shape[-1], trainer.problem, trainer.n_classes)
+        if shape != network_shape:
+            raise ValueError(
+                "keep_network needs data with the network's (features, problem, classes) "
+                f"{network_shape}; received {shape}: call make_network instead."
+            )
+        trainer.set_data(d["features_train"], d["points"][1], d["features_test"], d["points"][3])
+        self.forget_divergence()
+        self.evaluation = self._evaluate()
         return trainer
 
     @property

@@ -42,6 +42,9 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#8c564b")
 _COLORMAP = LinearSegmentedColormap.from_list("playground", ["#f59322", "#e8eaeb", "#0877bd"])
 _LIGHT = np.array(to_rgb("#e8eaeb"))
+# Every heatmap on one scale, as the TensorFlow Playground's (heatmap.ts): -1 orange, 0 light,
+# 1 blue, in 31 shades, values beyond clipped; a neuron at +-0.01 looks pale, not strong.
+SHADES = 30
 # The figure's layout in pixels (at 80 dpi), so heatmaps are placed without resampling.
 FIGURE_PIXELS = (768, 336)
 CELL, GAP = 30, 4  # a neuron's heatmap and the space between two of a column
@@ -97,6 +100,9 @@ class Playground(Explorer):
             role="data", label="points", width="150px",
         ),
         Control("batch_size", "int", DEFAULTS["batch_size"], low=1, high=30),
+        # Both off by default, as the TensorFlow Playground: what they change is the picture.
+        Control("show_test_data", "toggle", False, label="show test data", width="160px"),
+        Control("discretize", "toggle", False, label="discretize output", width="160px"),
         Control(
             "features", "toggles", DEFAULTS["features"], options=playground_data.FEATURES,
             role="model",
@@ -180,9 +186,13 @@ class Playground(Explorer):
         return self
 
     def regenerate(self):
-        """New data of the same kind (the seed goes up by one), as the Regenerate button does."""
+        """New data of the same kind (the seed goes up by one), as the Regenerate button does;
+        as in the TensorFlow Playground, the network keeps its weights and epoch and goes on
+        training on the new data."""
         seed = self.controls["seed"]
-        seed.value = (seed.value + 1) % (self.specs["seed"].high + 1)
+        with self.hold_refresh():
+            self._pending.append("regenerate")
+            seed.value = (seed.value + 1) % (self.specs["seed"].high + 1)
         return self
 
     def play(self):
@@ -231,6 +241,7 @@ class Playground(Explorer):
             row(c["play"], b["step"], b["reset"], self.status, c["stop_after_epochs"]),
             row(c["problem"], c["dataset"], c["classes"], b["regenerate"], c["seed"]),
             row(c["noise"], c["train_ratio"], c["n_points"], c["batch_size"]),
+            row(c["show_test_data"], c["discretize"]),
             c["features"],
             c["layers"],
             row(c["learning_rate"], c["activation"], c["optimizer"], c["loss"]),
@@ -243,6 +254,7 @@ class Playground(Explorer):
 
     def adjust(self, name):
         c, generated = self.controls, self.session.own is None
+        problem_before = c["problem"].value
         if name == "dataset" and generated:
             c["problem"].value = playground_data.problem_of(c["dataset"].value)
         problem = c["problem"].value
@@ -264,6 +276,11 @@ class Playground(Explorer):
         per_layer = c["layer_activations"].value
         if len(per_layer) != len(layers):
             c["layer_activations"].value = (per_layer + (activation,) * len(layers))[: len(layers)]
+        # The TensorFlow Playground's number of points for each problem (500 to classify,
+        # 1,200 for regression), unless the learner chose another.
+        points = playground_data.DEFAULT_POINTS
+        if problem != problem_before and c["n_points"].value == points[problem_before]:
+            c["n_points"].value = points[problem]
 
     def enabled(self, name):
         generated = self.session.own is None
@@ -281,20 +298,24 @@ class Playground(Explorer):
             session.forget_divergence()
             self._stopped = ("", "info")
         roles = {self.specs[name].role for name in changed if name in self.specs}
-        if "data" in roles or "features" in changed:
-            data = ("dataset", "n_points", "noise", "classes", "train_ratio", "seed", "features")
+        data = ("dataset", "n_points", "noise", "classes", "train_ratio", "seed", "features")
+        if changed == {"regenerate", "seed"}:  # new points, the same network goes on
             session.make_data(**{name: s[name] for name in data})
-        if roles & {"data", "model"}:
+            session.keep_network()
+        elif roles & {"data", "model"}:
+            if "data" in roles or "features" in changed:
+                session.make_data(**{name: s[name] for name in data})
             session.make_network(
                 s["layers"], s["layer_activations"], s["optimizer"], s["loss"],
                 s["regularization"], s["regularization_rate"], s["dropout"],
                 s["learning_rate"], s["batch_size"],
             )  # fmt: skip
-        elif "reset" in changed:
+        if "reset" in changed and not roles & {"data", "model"}:
             session.reset()
         session.tune(s["learning_rate"], s["batch_size"])
         self.notice = (session.advice, "error") if session.advice else self._stopped
-        return {**session.snapshot(), "playing": s["play"], "message": self.notice[0]}
+        shown = {name: s[name] for name in ("show_test_data", "discretize")}
+        return {**session.snapshot(), **shown, "playing": s["play"], "message": self.notice[0]}
 
     # -- playing -----------------------------------------------------------------
 
@@ -349,7 +370,19 @@ class Playground(Explorer):
         self._boundary_image = figure.figimage(
             np.ones((2, 2, 3)), xo=x0, yo=y0, origin="upper", zorder=-1
         )
-        self._point_artists = []
+        self._point_artists, self._test_artists = [], []
+        # The one colour scale of every heatmap, under the output's.
+        bar_left, bar_bottom = x0, 6
+        self._color_bar = figure.figimage(
+            np.repeat(shades(np.linspace(-1, 1, size))[None], 8, axis=0), xo=bar_left,
+            yo=bar_bottom, origin="upper",
+        )  # fmt: skip
+        for value, offset, align in (
+            (-1, -3, "right"),
+            (1, size + 3, "left"),
+        ):
+            figure.text((bar_left + offset) / width, (bar_bottom + 1) / height, f"{value:g}",
+                        fontsize=7, ha=align, va="bottom")  # fmt: skip
         # The curves are scaled into fixed axes, so the cached background stays.
         self._loss_axes = _bare_axes(figure, (0.8, 0.56, 0.19, 0.36))
         self._loss_axes.set_title("loss: train (grey), test (black)", fontsize=7)
@@ -377,6 +410,8 @@ class Playground(Explorer):
     def render(self, result):
         if result["points"] is not self._points:
             self._draw_points(result)
+        for artist in self._test_artists:
+            artist.set_visible(result["show_test_data"])
         self._boundary_image.set_data(_boundary_pixels(result))
         self._mosaic.set_data(self._network_mosaic([result["feature_maps"], *result["neurons"]]))
         self._draw_curves(result["history"])
@@ -398,18 +433,22 @@ class Playground(Explorer):
             artist.remove()
         axes, (x_train, y_train, x_test, y_test) = self._boundary_axes, result["points"]
         pairs = ((x_train, y_train, "white"), (x_test, y_test, "black"))
-        artists = []
+        artists, test_artists = [], []
         if result["problem"] == "classification":
             for label in range(result["n_classes"]):
                 for x, y, edge in pairs:
                     points = x[y == label]
-                    artists += axes.plot(points[:, 0], points[:, 1], "o", ms=3.6,
-                                         mfc=CLASS_COLORS[label], mec=edge, mew=0.6)  # fmt: skip
+                    drawn = axes.plot(points[:, 0], points[:, 1], "o", ms=3.6,
+                                      mfc=CLASS_COLORS[label], mec=edge, mew=0.6)  # fmt: skip
+                    artists += drawn
+                    test_artists += drawn if x is x_test else []
         else:
             for x, y, edge in pairs:
                 artists.append(axes.scatter(x[:, 0], x[:, 1], c=y, s=13, cmap=_COLORMAP, vmin=-1,
                                             vmax=1, edgecolors=edge, linewidths=0.6))  # fmt: skip
+                test_artists += [artists[-1]] if x is x_test else []
         self._point_artists, self._points = artists, result["points"]
+        self._test_artists = test_artists
         x_min, x_max, y_min, y_max = result["extent"]
         axes.set(xlim=(x_min, x_max), ylim=(y_min, y_max))
         size = result["n_classes"] if result["problem"] == "classification" else 0
@@ -422,9 +461,7 @@ class Playground(Explorer):
         """Every feature's and neuron's heatmap, a column per layer, as one RGB image."""
         image = np.full((MOSAIC_SIZE[1], MOSAIC_SIZE[0], 3), 255, dtype=np.uint8)
         for col, maps in enumerate(columns):
-            scale = np.max(np.abs(maps), axis=(0, 1))
-            scale[scale == 0] = 1
-            cells = _COLORMAP((_resize(maps[::-1], CELL) / scale + 1) / 2, bytes=True)[..., :3]
+            cells = shades(_resize(maps[::-1], CELL))
             left = _column_left(col)
             for row in range(maps.shape[-1]):
                 top = GAP + row * (CELL + GAP)
@@ -479,17 +516,26 @@ def _resize(maps, size):
     return maps[index][:, index]
 
 
+def shades(values):
+    """RGB uint8 colours of values on the Playground's one scale (``SHADES``)."""
+    index = np.clip(np.floor((np.asarray(values) + 1) / 2 * (SHADES + 1)), 0, SHADES)
+    return np.asarray(_COLORMAP(index / SHADES, bytes=True))[..., :3]
+
+
 def _boundary_pixels(result):
-    """The output heatmap as screen pixels: values, P(class 1) or the classes' colours."""
-    output = result["output_grid"]
-    if result["problem"] == "regression":
-        colors = _COLORMAP(np.clip((output[..., 0] + 1) / 2, 0, 1))[..., :3]
-    elif output.shape[-1] == 1:
-        colors = _COLORMAP(output[..., 0])[..., :3]
+    """The output heatmap as screen pixels: the value, or P(class 1) as 2P - 1 (the
+    Playground's tanh output), or the classes' colours; each point's sign or likeliest
+    class alone with ``discretize``."""
+    output, discretize = result["output_grid"], result.get("discretize", False)
+    if result["problem"] == "regression" or output.shape[-1] == 1:
+        value = output[..., 0] if result["problem"] == "regression" else 2 * output[..., 0] - 1
+        colors = shades(np.where(value >= 0, 1.0, -1.0) if discretize else value)
     else:
-        colors = _class_colors(output)
+        if discretize:
+            output = np.eye(output.shape[-1])[np.argmax(output, axis=-1)]
+        colors = (np.clip(_class_colors(output), 0, 1) * 255).astype(np.uint8)
     # uint8 pixels, rows from the top, 4 pixels a grid point.
-    return _resize((np.clip(colors[::-1], 0, 1) * 255).astype(np.uint8), BOUNDARY_BOX[2])
+    return _resize(colors[::-1], BOUNDARY_BOX[2])
 
 
 def _class_colors(probabilities):
