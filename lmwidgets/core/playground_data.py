@@ -44,9 +44,9 @@ def make_dataset(dataset, n_points=None, noise=0, n_classes=2, seed=0):
     """``(X, y)``: ``n_points`` 2-D points (float32) and their labels or targets.
 
     ``n_points``: the TensorFlow Playground's number when None (500 to classify, 1,200 for
-    the regression datasets). ``noise`` is 0-50 as on the Playground's slider. Classification labels are int
-    class indices; regression targets are float32, in [-1, 1] but for the plane's corners
-    (x1 + x2) / 10 reaches 1.2, more with noise, as in the Playground.
+    the regression datasets). ``noise`` is 0-50 as on the Playground's slider. Classification
+    labels are int class indices; regression targets are float32, in [-1, 1] but for the plane's
+    corners (x1 + x2) / 10 reaches 1.2, more with noise, as in the Playground.
     """
     check_choice("dataset", dataset, DATASETS)
     if n_points is None:
