@@ -597,3 +597,15 @@ def test_regenerate_draws_new_points_and_keeps_the_network_as_in_the_tensorflow_
     playground.controls["noise"].value = 10  # the TensorFlow Playground resets here
     assert playground.result["epoch"] == 0
     playground.close()
+
+
+def test_changing_the_regularization_rate_while_training_keeps_the_run():
+    playground = lmwidgets.Playground(regularization="l2").step(4)
+    weights = [w.copy() for w in playground.model.get_weights()]
+    playground.controls["regularization_rate"].value = 0.03
+    assert playground.last_error is None and playground.result["epoch"] == 4
+    for before, now in zip(weights, playground.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, now)
+    playground.controls["activation"].value = "relu"  # a new network: epoch 0 again
+    assert playground.result["epoch"] == 0
+    playground.close()

@@ -202,3 +202,33 @@ def test_a_long_run_keeps_a_bounded_history_with_its_first_and_last_epoch(monkey
     assert epochs == sorted(epochs)
     assert len(session.history["test_loss"]) == len(epochs)
     assert session.snapshot()["history"] == session.history
+
+
+def test_a_new_weight_penalty_goes_on_training_from_the_same_weights():
+    session = _session(optimizer="adam", learning_rate=0.01)
+    session.step(3)
+    weights = [w.copy() for w in session.model.get_weights()]
+    history = dict(session.history)
+    session.make_network(layers=(3,), optimizer="adam", learning_rate=0.01, regularization="l2",
+                         regularization_rate=0.1, keep_training=True)  # fmt: skip
+    assert session.epoch == 3 and session.history["epoch"] == history["epoch"]
+    assert session.model.losses, "the new network has the penalty"
+    for before, now in zip(weights, session.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, now)
+    assert int(session.trainer.optimizer.iterations.numpy()) > 0, "Adam's moments went along"
+    session.step(2)
+    assert session.epoch == 5 and session.history["epoch"][-1] == 5
+    # Against the same run continued without the penalty: the penalty shrinks the kernels.
+    plain = _session(optimizer="adam", learning_rate=0.01)
+    plain.step(5)
+    shrunk = np.abs(session.model.get_weights()[0]).sum()
+    assert shrunk < np.abs(plain.model.get_weights()[0]).sum()
+    with pytest.raises(ValueError, match="only with a new weight penalty"):
+        session.make_network(layers=(5,), optimizer="adam", keep_training=True)
+
+
+def test_keep_network_refuses_data_the_network_cannot_take():
+    session = _session()
+    session.make_data(dataset="circle", n_points=120, seed=1, features=("x1", "x2", "x1^2"))
+    with pytest.raises(ValueError, match=r"call make_network instead"):
+        session.keep_network()

@@ -312,6 +312,21 @@ class Trainer:
         self.epoch = 0
         self._rng = np.random.default_rng(seed)
 
+    def take_over(self, other):
+        """Go on from ``other``'s run as if it had been this trainer's: its weights, optimizer
+        state, epoch, learning rate, batch size and batch order. For a network that differs
+        from ``other``'s only in what does not change its weights (the weight penalty)."""
+        state = (*self.model.weights, *self.optimizer.variables)
+        theirs = (*other.model.weights, *other.optimizer.variables)
+        if [tuple(v.shape) for v in state] != [tuple(v.shape) for v in theirs]:
+            raise refusal("other", "a trainer of a network with the same weights", other)
+        for variable, value in zip(state, theirs, strict=True):
+            variable.assign(value.value)
+        self.learning_rate, self.batch_size = other.learning_rate, other.batch_size
+        self.epoch = other.epoch
+        self._rng = np.random.default_rng()
+        self._rng.bit_generator.state = other._rng.bit_generator.state
+
     @property
     def batch_size(self):
         return self._batch_size

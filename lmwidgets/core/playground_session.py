@@ -167,12 +167,18 @@ class PlaygroundSession:
         dropout=DEFAULTS["dropout"],
         learning_rate=DEFAULTS["learning_rate"],
         batch_size=DEFAULTS["batch_size"],
+        keep_training=False,
     ):
         """The network for the current data with fresh weights (the data's seed), epoch 0.
 
         A network built before with the same settings comes from the cache, so nothing
         is compiled again. ``loss``: the problem's default loss when None.
+        ``keep_training=True``, for a new weight penalty only (``regularization``,
+        ``regularization_rate``): the new network goes on from the current one's weights,
+        optimizer state, epoch and loss history, as a learner changing the rate while it
+        trains expects (the TensorFlow Playground starts again).
         """
+        previous, before = self.trainer, self.network
         d = self.data
         if d is None:
             raise ValueError("No data yet: call make_data first.")
@@ -218,6 +224,19 @@ class PlaygroundSession:
             "dropout": dropout,
         }
         trainer.set_data(d["features_train"], d["points"][1], d["features_test"], d["points"][3])
+        penalty = ("regularization", "regularization_rate")
+        if keep_training and previous is not None:
+            same = {k: v for k, v in self.network.items() if k not in penalty}
+            if same != {k: v for k, v in before.items() if k not in penalty}:
+                raise ValueError(
+                    "keep_training=True goes on only with a new weight penalty "
+                    f"({', '.join(penalty)}); the network was {before}, received {self.network}."
+                )
+            if trainer is not previous:
+                trainer.take_over(previous)
+            self.forget_divergence()
+            self.evaluation = self._evaluate()
+            return trainer
         self.tune(learning_rate, batch_size)
         self.reset()
         return trainer

@@ -309,6 +309,8 @@ class Playground(Explorer):
                 s["layers"], s["layer_activations"], s["optimizer"], s["loss"],
                 s["regularization"], s["regularization_rate"], s["dropout"],
                 s["learning_rate"], s["batch_size"],
+                # A new weight penalty alone: training goes on (the TF Playground resets).
+                keep_training=changed <= {"regularization", "regularization_rate"},
             )  # fmt: skip
         if "reset" in changed and not roles & {"data", "model"}:
             session.reset()
