@@ -293,7 +293,7 @@ def actions(page, name, widget, spec, default, continuous, presses):
             select.select_option(chosen or [options[(k + 1) % len(options)]])
 
         return [lambda k=k: toggle(k) for k in range(presses)]
-    if kind in ("float_text", "int_text", "text"):
+    if kind in ("float_text", "int_text", "text", "feature"):
         values = control_latency.VALUES.get(f"{name}.{spec.name}")
         values = values or control_latency.changes(spec, default, presses)
         values = [v for v in values if control_latency._allowed(spec, v)][:presses]

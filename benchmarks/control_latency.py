@@ -46,6 +46,18 @@ TEXTS = {
         "not the",
         "is it",
     ],
+    # The Playground's own input feature: expressions of x1 and x2.
+    "own_feature": [
+        "x1*x2",
+        "sin(x1) + x2",
+        "x1^2 - x2^2",
+        "tanh(x1*x2)",
+        "abs(x1) - 2",
+        "cos(x2)",
+        "x1 + x2",
+        "exp(-x1^2)",
+        "sqrt(abs(x2))",
+    ],
     # Two boundaries and three rates, as the defaults: a piecewise schedule needs one more.
     "boundaries": [
         "50, 100",
@@ -126,7 +138,7 @@ def changes(spec, current, count=CHANGES + 1):
             position += direction * step
             values.append(int(round(position)) if integer else round(position, 6))
         return values
-    if kind == "text":
+    if kind in ("text", "feature"):
         return TEXTS[spec.name][:count]
     if kind == "toggles":  # the Playground's input features
         options = list(spec.values)

@@ -18,6 +18,9 @@ import numpy as np
 
 NUMBERS = ("float", "float_text", "log", "int", "int_text")
 NOT_A_NUMBER = (math.nan, math.inf, -math.inf, "1", None, True, [1])
+FEATURES = ("", "x1*x2", "sin(x1) + x2^2", "x1 - 2*x2", "tanh(x1*x2)", "abs(x1)", "-x2", "pi")
+NOT_FEATURES = ("x3", "__import__('os')", "x1.real", "x1 +", "open('f')", "log(x1, 2)",
+                "x1[0]", "lambda: 1", "'a'", "True", "x" * 100, None, 3, ["x1"])  # fmt: skip
 
 
 def valid(spec):
@@ -48,6 +51,8 @@ def valid(spec):
         return pair.filter(lambda p: p[0] < p[1])
     if kind == "text":
         return st.text("abcdefgh ", min_size=int(spec.low), max_size=min(int(spec.high), 12))
+    if kind == "feature":  # the Playground's own input feature, or none
+        return st.sampled_from(FEATURES)
     if kind == "layers":
         return st.lists(st.integers(1, network.MAX_NEURONS), max_size=network.MAX_LAYERS)
     if kind == "per_layer":
@@ -94,6 +99,8 @@ def invalid(spec):
             st.text("ab", min_size=int(spec.high) + 1, max_size=int(spec.high) + 4),
             st.sampled_from((None, 3)),
         )
+    if kind == "feature":
+        return st.one_of(st.sampled_from(NOT_FEATURES), st.text("xyz_.()[]'", min_size=1))
     if kind == "layers":
         return st.one_of(
             st.lists(st.integers(1, 4), min_size=network.MAX_LAYERS + 1, max_size=9),

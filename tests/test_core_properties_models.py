@@ -310,6 +310,17 @@ def check_multi_gaussian(result, kw):
 
 
 POINTS = np.arange(12.0).reshape(6, 2)
+OWN_FEATURES = ("x1*x2 + sin(x1)", "x1^2 - x2^2", "tanh(x1) / 2", "abs(x2) + pi", "-3", "e*x1")
+
+
+def _parses(feature):
+    try:
+        data.parse_feature(feature)
+    except ValueError:
+        return False
+    return True
+
+
 LABELS = np.array([0, 1, 0, 1, 1, 0])
 
 DATA_CASES = {
@@ -328,7 +339,12 @@ DATA_CASES = {
         examples=[{"dataset": "spiral", "n_points": 3, "noise": 50, "n_classes": 6, "seed": 0}],
         invalid=[
             *bad({"dataset": "circle"}, "dataset", "moons", None),
-            *not_a_count({"dataset": "circle"}, "n_points", 1),
+            # None is the Playground's own number for the dataset: not among these.
+            *[
+                c
+                for c in not_a_count({"dataset": "circle"}, "n_points", 1)
+                if c[0]["n_points"] is not None
+            ],  # fmt: skip
             *not_a_number({"dataset": "circle"}, "noise", -1),
             *bad({"dataset": "circle"}, "noise", 51, "5"),
             *bad({"dataset": "spiral"}, "n_classes", 1, 7, 2.5, "3", float("nan")),
@@ -372,6 +388,23 @@ DATA_CASES = {
             ),
             *bad({"x": POINTS}, "features", [], "x1", ["x3"], [None], 5),
         ],
+    ),
+    "playground_data.parse_feature": Case(
+        call=data.parse_feature,
+        valid=st.fixed_dictionaries({"feature": st.sampled_from(OWN_FEATURES)}),
+        check=lambda f, kw: np.all(np.isfinite(f(np.array([0.5, 2.0]), np.array([1.5, -1.0])))),
+        invalid=bad({}, "feature", "x3", "__import__('os')", "x1.real", "", "x1 +", None, 3),
+    ),
+    "playground_data.feature_problem": Case(
+        call=data.feature_problem,
+        valid=st.fixed_dictionaries(
+            {"feature": st.one_of(st.sampled_from(OWN_FEATURES), st.text(max_size=20))}
+        ),
+        # "" exactly when parse_feature takes it; else what is allowed.
+        check=lambda r, kw: (
+            (r == "") == _parses(kw["feature"])
+            and (r == "" or r.startswith("an expression of x1 and x2"))
+        ),
     ),
     "playground_data.split": Case(
         call=data.split,

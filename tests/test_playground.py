@@ -609,3 +609,22 @@ def test_changing_the_regularization_rate_while_training_keeps_the_run():
     playground.controls["activation"].value = "relu"  # a new network: epoch 0 again
     assert playground.result["epoch"] == 0
     playground.close()
+
+
+def test_your_own_feature_is_an_input_beside_the_toggled_ones():
+    playground = lmwidgets.Playground(dataset="xor", own_feature="x1*x2 + sin(x1)")
+    assert playground.result["features"] == ("x1", "x2", "x1*x2 + sin(x1)")
+    x_train = playground.result["points"][0]
+    inputs = playground.model.inputs[0].shape[-1]
+    assert inputs == 3 and playground.result["feature_maps"].shape[-1] == 3
+    column = data.transform_features(x_train, ("x1*x2 + sin(x1)",))[:, 0]
+    np.testing.assert_allclose(column, x_train[:, 0] * x_train[:, 1] + np.sin(x_train[:, 0]),
+                               rtol=1e-6, atol=1e-6)  # fmt: skip
+    playground.controls["own_feature"].value = "import os"
+    assert playground.controls["own_feature"].value == "x1*x2 + sin(x1)", "kept"
+    assert "own_feature must be empty or an expression of x1 and x2" in playground.message.value
+    playground.controls["own_feature"].value = ""
+    assert playground.result["features"] == ("x1", "x2")
+    with pytest.raises(ValueError, match="'x3' is not one of them"):
+        playground.specs["own_feature"].check("x3")  # as Playground(own_feature="x3") does
+    playground.close()

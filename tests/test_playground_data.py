@@ -4,10 +4,14 @@ The references are closed forms: each generator's labelling rule at noise 0, the
 Playground's gaussian variance (0.5 at noise 0, 4 at noise 50), the feature formulas.
 """
 
+import re
+
 from lmwidgets.core import playground_data as data
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 
 @pytest.mark.parametrize("dataset", data.DATASETS)
@@ -241,3 +245,73 @@ def test_the_circle_and_xor_points_lie_where_the_tensorflow_playground_draws_the
     assert inner.max() <= 2.5 + 1e-5 and outer.min() >= 3.5 - 1e-5 and outer.max() <= 5 + 1e-5
     x, _ = data.make_dataset("xor", noise=0)
     assert np.abs(x).min() >= 0.3 - 1e-6 and np.abs(x).max() <= 5.3 + 1e-6  # the padding
+
+
+# -- your own input features: expressions of x1 and x2 ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "expression, expected",
+    [
+        ("x1*x2 + sin(x1)", lambda x1, x2: x1 * x2 + np.sin(x1)),
+        ("x1^2 - x2**2", lambda x1, x2: x1**2 - x2**2),
+        ("-x2 / 2 + 1", lambda x1, x2: -x2 / 2 + 1),
+        ("tanh(x1) * exp(-abs(x2))", lambda x1, x2: np.tanh(x1) * np.exp(-np.abs(x2))),
+        ("sqrt(x1*x1 + x2*x2) - pi", lambda x1, x2: np.hypot(x1, x2) - np.pi),
+        ("3", lambda x1, x2: np.full_like(x1, 3.0)),
+    ],
+)
+def test_an_expression_feature_is_the_numpy_formula(expression, expected):
+    x = data.make_dataset("xor", 50, seed=2)[0]
+    features = data.transform_features(x, ("x1", expression))
+    np.testing.assert_array_equal(features[:, 0], x[:, 0])
+    reference = expected(x[:, 0].astype(float), x[:, 1].astype(float)).astype("float32")
+    np.testing.assert_allclose(features[:, 1], reference, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "expression, named",
+    [
+        ("__import__('os')", "'__import__' is not one of the functions"),
+        ("__import__('os').system('ls')", "no attributes ('.system')"),
+        ("cos", "'cos' is a function: write cos(...)"),
+        ("x1(2)", "'x1' is not one of the functions"),
+        ("x3 + 1", "'x3' is not one of them"),
+        ("np.sin(x1)", "no attributes ('.sin')"),
+        ("x1.real", "no attributes ('.real')"),
+        ("log(x1, 2)", "each function takes one value"),
+        ("x1[0]", "an expression of x1 and x2"),
+        ("(lambda: 1)()", "an expression of x1 and x2"),
+        ("x1 if x2 else 0", "an expression of x1 and x2"),
+        ("'x1'", "an expression of x1 and x2"),
+        ("x1 +", "an expression of x1 and x2"),
+        ("x1" + " + x1" * 30, "at most 80 characters"),
+        ("", "an expression of x1 and x2"),
+    ],
+)
+def test_anything_but_the_whitelist_is_refused_with_what_is_allowed(expression, named):
+    with pytest.raises(ValueError, match=re.escape(named)) as refused:
+        data.parse_feature(expression)
+    assert "Received: feature=" in str(refused.value)
+    assert "sin, cos, tan, tanh, exp, log, sqrt, abs" in str(refused.value)
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_a_feature_or_a_refusal_and_runs_nothing_else(text):
+    try:
+        feature = data.parse_feature(text)
+    except ValueError as error:
+        assert "must be" in str(error)
+        return
+    x = np.array([[0.5, -1.5], [2.0, 3.0]])
+    with np.errstate(all="ignore"):
+        np.asarray(feature(x[:, 0], x[:, 1]), dtype=float)
+
+
+def test_a_feature_without_a_finite_value_everywhere_is_refused_by_name():
+    x = data.make_dataset("xor", 50, seed=2)[0]
+    with pytest.raises(ValueError, match=r"'log\(x1\)' is not"):
+        data.transform_features(x, ("x2", "log(x1)"))
+    with pytest.raises(ValueError, match=r"'x1/0' is not"):
+        data.transform_features(x, ("x1/0",))

@@ -6,6 +6,9 @@ points live in the square [-6, 6]^2, ``noise`` is the Playground's 0-50 slider
 regression targets lie about [-1, 1]. Spiral and gaussian also come with 3 or more classes.
 """
 
+import ast
+import functools
+
 from lmwidgets.core.choices import check_choice
 from lmwidgets.core.params import check_array, check_number, refusal
 
@@ -28,6 +31,101 @@ _FEATURE_FUNCTIONS = {
     "sin(x1)": lambda x1, x2: np.sin(x1),
     "sin(x2)": lambda x1, x2: np.sin(x2),
 }
+
+
+# Your own input features: expressions of x1 and x2 in these words and operators only.
+EXPRESSION_FUNCTIONS = {
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "exp": np.exp,
+    "log": np.log, "sqrt": np.sqrt, "abs": np.abs,
+}  # fmt: skip
+EXPRESSION_CONSTANTS = {"pi": np.pi, "e": np.e}
+_OPERATORS = {
+    ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
+    ast.Pow: np.power,
+    ast.USub: np.negative, ast.UAdd: np.positive,
+}  # fmt: skip
+MAX_EXPRESSION = 80  # characters
+
+
+def _expression_allowed():
+    return (
+        f"an expression of x1 and x2 (at most {MAX_EXPRESSION} characters) with numbers, "
+        f"{', '.join(EXPRESSION_CONSTANTS)}, + - * / ** ^ and parentheses, and the functions "
+        f"{', '.join(EXPRESSION_FUNCTIONS)}; for example 'x1*x2 + sin(x1)'"
+    )
+
+
+def parse_feature(feature):
+    """A learner's own input feature, an expression such as ``"x1*x2 + sin(x1)"``, as a
+    function of ``(x1, x2)``.
+
+    Parsed with Python's ``ast`` and checked node by node against a whitelist (the names
+    x1, x2, ``EXPRESSION_CONSTANTS`` and ``EXPRESSION_FUNCTIONS``; numbers; + - * / ** ^;
+    parentheses): nothing is ever ``eval``-ed, so no other name, attribute, call, import
+    or subscript can run. Anything else is refused with what is allowed.
+    """
+    problem = feature_problem(feature)
+    if problem:
+        raise refusal("feature", problem, feature)
+    return _parsed(feature.strip().replace("^", "**"))[1]
+
+
+def feature_problem(feature):
+    """``""`` when ``parse_feature`` takes ``feature``, else what is allowed (and, where it
+    helps, which part is not)."""
+    if not isinstance(feature, str) or not 0 < len(feature.strip()) <= MAX_EXPRESSION:
+        return _expression_allowed()
+    # ^ is a power here, as the Playground writes x1^2 (in Python it is xor, and binds
+    # more loosely than -, so x1^2 - x2^2 would not be two squares).
+    return _parsed(feature.strip().replace("^", "**"))[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(expression):
+    """``(problem, function)``: what is wrong with ``expression`` ("" if nothing), and its
+    function of ``(x1, x2)`` (None if something is)."""
+    allowed = _expression_allowed()
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return allowed, None
+    called = {id(part.func) for part in ast.walk(tree.body) if isinstance(part, ast.Call)}
+    for part in ast.walk(tree.body):
+        if isinstance(part, ast.Name):
+            if part.id in EXPRESSION_FUNCTIONS and id(part) not in called:
+                return f"{allowed}; {part.id!r} is a function: write {part.id}(...)", None
+            if part.id not in ("x1", "x2", *EXPRESSION_CONSTANTS, *EXPRESSION_FUNCTIONS):
+                return f"{allowed}; {part.id!r} is not one of them", None
+        elif isinstance(part, ast.Attribute):
+            return f"{allowed}; no attributes ('.{part.attr}')", None
+        elif isinstance(part, ast.Call):
+            if isinstance(part.func, ast.Attribute):
+                return f"{allowed}; no attributes ('.{part.func.attr}')", None
+            if not isinstance(part.func, ast.Name):
+                return allowed, None
+            if part.func.id not in EXPRESSION_FUNCTIONS:
+                return f"{allowed}; {part.func.id!r} is not one of the functions", None
+            if len(part.args) != 1 or part.keywords:
+                return f"{allowed}; each function takes one value", None
+        elif isinstance(part, ast.Constant):
+            if isinstance(part.value, bool) or not isinstance(part.value, int | float):
+                return allowed, None
+        elif not isinstance(part, (ast.BinOp, ast.UnaryOp, ast.Load, *_OPERATORS)):
+            return allowed, None
+    return "", functools.partial(_evaluate, tree.body)
+
+
+def _evaluate(node, x1, x2):
+    if isinstance(node, ast.Constant):
+        return np.float64(node.value)
+    if isinstance(node, ast.Name):
+        return {"x1": x1, "x2": x2, **EXPRESSION_CONSTANTS}[node.id]
+    if isinstance(node, ast.UnaryOp):
+        return _OPERATORS[type(node.op)](_evaluate(node.operand, x1, x2))
+    if isinstance(node, ast.BinOp):
+        left, right = _evaluate(node.left, x1, x2), _evaluate(node.right, x1, x2)
+        return _OPERATORS[type(node.op)](left, right)
+    return EXPRESSION_FUNCTIONS[node.func.id](_evaluate(node.args[0], x1, x2))
 
 
 def problem_of(dataset):
@@ -159,22 +257,39 @@ _GENERATORS = {
 
 
 def transform_features(x, features):
-    """The chosen input features of 2-D points ``x``: an (n, len(features)) float32 array."""
+    """The chosen input features of 2-D points ``x``: an (n, len(features)) float32 array.
+
+    Each feature is one of ``FEATURES`` or your own expression of x1 and x2
+    (``parse_feature``), e.g. ``("x1", "x2", "x1*x2 + sin(x1)")``.
+    """
     x = _check_points(x, "float64")
-    allowed = f"at least one feature of: {', '.join(FEATURES)}"
+    allowed = f"at least one feature of: {', '.join(FEATURES)}, or an expression of x1 and x2"
     if isinstance(features, str) or not np.iterable(features):
         raise refusal("features", allowed, features)
     features = tuple(features)
     if not features:
         raise refusal("features", allowed, features)
+    functions = []
     for name in features:
-        check_choice("feature", name, FEATURES)
+        if name in _FEATURE_FUNCTIONS:
+            functions.append(_FEATURE_FUNCTIONS[name])
+            continue
+        problem = feature_problem(name)
+        if problem:
+            allowed = f"features, each one of {', '.join(FEATURES)}, or {problem}"
+            raise refusal("features", allowed, features)
+        functions.append(parse_feature(name))
     x1, x2 = x[:, 0], x[:, 1]
-    columns = [_FEATURE_FUNCTIONS[name](x1, x2) for name in features]
-    with np.errstate(over="ignore"):
+    with np.errstate(all="ignore"):
+        columns = [np.broadcast_to(f(x1, x2), x1.shape) for f in functions]
         result = np.stack(columns, axis=1).astype("float32")
-    if not np.all(np.isfinite(result)):
-        raise refusal("x", "points whose features float32 can hold", x)
+    for name, column in zip(features, result.T, strict=True):
+        if not np.all(np.isfinite(column)):
+            raise refusal(
+                "features", f"features with a finite value at every point; {name!r} is not "
+                "(a log or sqrt of a negative number, a division by zero, or too large)",
+                features,
+            )  # fmt: skip
     return result
 
 

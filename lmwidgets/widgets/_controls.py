@@ -13,6 +13,7 @@ import dataclasses
 import math
 import numbers
 
+from lmwidgets.core import playground_data
 from lmwidgets.core import playground_model as network
 
 import ipywidgets as widgets
@@ -200,6 +201,25 @@ class TextKind(Kind):
         return widgets.Text(value=value, description=spec.text, **_style(), **_typed(spec))
 
 
+class FeatureKind(TextKind):
+    """A learner's own input feature of x1 and x2 (``playground_data.parse_feature``), or
+    empty for none; a text box that sends its value when Enter is pressed or it is left."""
+
+    def check(self, spec, value):
+        if value == "":
+            return value
+        problem = playground_data.feature_problem(value)
+        if problem:
+            raise _Refused(f"empty or {problem}")
+        return value.strip()
+
+    def build(self, spec, value):
+        return widgets.Text(
+            value=value, description=spec.text, placeholder="x1*x2 + sin(x1)",
+            continuous_update=False, **_style(), **_layout(spec),
+        )  # fmt: skip
+
+
 def _sequence(value):
     if isinstance(value, str) or not isinstance(value, tuple | list):
         raise _Refused("a list")
@@ -305,6 +325,7 @@ KINDS = {
     "toggle": BoolKind(),
     "toggle_button": BoolKind(widgets.ToggleButton),
     "text": TextKind(),
+    "feature": FeatureKind(),
     "multi": MultiChoiceKind(),
     "toggles": None,  # set below, after ToggleSet
     "range": RangeKind(),

@@ -107,6 +107,9 @@ class Playground(Explorer):
             "features", "toggles", DEFAULTS["features"], options=playground_data.FEATURES,
             role="model",
         ),
+        # Your own input feature, e.g. "x1*x2 + sin(x1)", beside the toggled ones.
+        Control("own_feature", "feature", "", role="model", label="your feature",
+                width="300px", continuous=False),
         Control("layers", "layers", DEFAULTS["layers"], role="model"),
         Control(
             "learning_rate", "choice", DEFAULTS["learning_rate"],
@@ -242,7 +245,7 @@ class Playground(Explorer):
             row(c["problem"], c["dataset"], c["classes"], b["regenerate"], c["seed"]),
             row(c["noise"], c["train_ratio"], c["n_points"], c["batch_size"]),
             row(c["show_test_data"], c["discretize"]),
-            c["features"],
+            row(c["features"], c["own_feature"]),
             c["layers"],
             row(c["learning_rate"], c["activation"], c["optimizer"], c["loss"]),
             row(c["regularization"], c["regularization_rate"], c["dropout"]),
@@ -298,13 +301,15 @@ class Playground(Explorer):
             session.forget_divergence()
             self._stopped = ("", "info")
         roles = {self.specs[name].role for name in changed if name in self.specs}
-        data = ("dataset", "n_points", "noise", "classes", "train_ratio", "seed", "features")
+        data = ("dataset", "n_points", "noise", "classes", "train_ratio", "seed")
+        data = {name: s[name] for name in data}
+        data["features"] = (*s["features"], *([s["own_feature"]] if s["own_feature"] else []))
         if changed == {"regenerate", "seed"}:  # new points, the same network goes on
-            session.make_data(**{name: s[name] for name in data})
+            session.make_data(**data)
             session.keep_network()
         elif roles & {"data", "model"}:
-            if "data" in roles or "features" in changed:
-                session.make_data(**{name: s[name] for name in data})
+            if "data" in roles or changed & {"features", "own_feature"}:
+                session.make_data(**data)
             session.make_network(
                 s["layers"], s["layer_activations"], s["optimizer"], s["loss"],
                 s["regularization"], s["regularization_rate"], s["dropout"],
