@@ -11,6 +11,8 @@ An epoch is one call of ``backend.train_epoch_function``: jitted steps on JAX, o
 second; the numbers are the same (tested against ``train_on_batch``).
 """
 
+import functools
+
 from lmwidgets import backend
 from lmwidgets.core import activations as activation_registry
 from lmwidgets.core import optimizers
@@ -23,7 +25,12 @@ import numpy as np
 MAX_LAYERS = 6
 MAX_NEURONS = 8
 PROBLEMS = ("classification", "regression")
-LOSSES = ("cross_entropy", "mse", "mae")
+LOSSES = ("cross_entropy", "mse", "mae", "half_squared_error")
+# How a network starts, what its output is and how it learns: Keras' usual choices, or the
+# TensorFlow Playground's own (nn.ts): weights uniform in [-0.5, 0.5] and biases 0.1, a tanh
+# output with targets -1 and 1, the loss 1/2 (o - t)^2, and L2 adding rate * w to a
+# weight's gradient (Keras' l2(rate) adds 2 rate w: its preset uses l2(rate / 2)).
+PRESETS = ("keras", "tensorflow_playground")
 REGULARIZATIONS = ("none", "l1", "l2")
 # The Playground's optimizers, in its order: a curated subset of ``core.optimizers.names()``
 # (momentum and nesterov are that registry's SGD presets).
@@ -61,12 +68,15 @@ def build_model(
     regularization_rate=0.0,
     dropout=0.0,
     seed=0,
+    preset="keras",
 ):
     """A Keras model ``n_inputs -> layers -> output`` with named hidden layers.
 
     ``activations`` is one Keras activation name for every hidden layer or one per
     layer. The output is sigmoid (two classes), softmax (more) or linear (regression).
     Hidden layers are named ``hidden_1``, ``hidden_2``, ...; the output ``output``.
+    ``preset="tensorflow_playground"``: the TensorFlow Playground's network (``PRESETS``):
+    its weights and biases, a tanh output for two classes, its L2 rule.
     """
     import keras
 
@@ -78,10 +88,11 @@ def build_model(
     regularization_rate = check_number("regularization_rate", regularization_rate, low=0)
     dropout = check_number("dropout", dropout, 0, 1, high_open=True)
     seed = check_number("seed", seed, low=0, integer=True)
+    playground = _check_preset(preset, problem, n_outputs)
     penalty = {
         "none": None,
         "l1": keras.regularizers.L1(regularization_rate),
-        "l2": keras.regularizers.L2(regularization_rate),
+        "l2": keras.regularizers.L2(regularization_rate / 2 if playground else regularization_rate),
     }[regularization]
     if regularization_rate == 0:
         penalty = None
@@ -105,6 +116,8 @@ def build_model(
     output_activation = (
         "linear" if problem == "regression" else ("sigmoid" if n_outputs == 1 else "softmax")
     )
+    if playground and problem == "classification":
+        output_activation = "tanh"
     outputs = keras.layers.Dense(
         n_outputs,
         activation=output_activation,
@@ -116,10 +129,25 @@ def build_model(
     model = keras.Model(inputs, outputs, name="playground")
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):  # what a saved model says: what was drawn
-            layer.kernel_initializer = keras.initializers.GlorotUniform()
-            layer.bias_initializer = keras.initializers.Zeros()
-    initialize_weights(model, seed)
+            layer.kernel_initializer = (
+                keras.initializers.RandomUniform(-0.5, 0.5)
+                if playground
+                else keras.initializers.GlorotUniform()
+            )
+            layer.bias_initializer = keras.initializers.Constant(0.1 if playground else 0.0)
+    initialize_weights(model, seed, preset)
     return model
+
+
+def _check_preset(preset, problem, n_outputs):
+    """True for the TensorFlow Playground's preset, False for Keras'; else a refusal."""
+    check_choice("preset", preset, PRESETS)
+    if preset == "tensorflow_playground" and problem == "classification" and n_outputs > 1:
+        raise refusal(
+            "preset", "'keras' for more than two classes (the TensorFlow Playground has two)",
+            preset,
+        )  # fmt: skip
+    return preset == "tensorflow_playground"
 
 
 def _placeholder(shape, dtype=None):
@@ -158,17 +186,44 @@ def make_loss(loss="cross_entropy", problem="classification", n_classes=2):
         return keras.losses.CategoricalCrossentropy()
     if loss == "mse":
         return keras.losses.MeanSquaredError()
+    if loss == "half_squared_error":
+        return _half_squared_error_loss()()
     return keras.losses.MeanAbsoluteError()
 
 
-def encode_targets(y, problem, n_classes):
-    """Labels or targets as the float32 matrix the model's output is compared with."""
+@functools.cache
+def _half_squared_error_loss():
+    """The Keras loss class of ``half_squared_error`` (made when Keras is first needed)."""
+    import keras
+
+    class HalfSquaredError(keras.losses.Loss):
+        def __init__(self, name="half_squared_error", **kwargs):
+            super().__init__(name=name, **kwargs)
+
+        def call(self, y_true, y_pred):
+            return half_squared_error(y_true, y_pred)
+
+    return HalfSquaredError
+
+
+def half_squared_error(y_true, y_pred):
+    """The TensorFlow Playground's loss, 1/2 (o - t)^2 per point (its gradient is o - t)."""
+    import keras
+
+    return 0.5 * keras.ops.mean(keras.ops.square(y_pred - y_true), axis=-1)
+
+
+def encode_targets(y, problem, n_classes, preset="keras"):
+    """Labels or targets as the float32 matrix the model's output is compared with: for two
+    classes 0 and 1, or -1 and 1 for the TensorFlow Playground's tanh output."""
     n_outputs = output_size(problem, n_classes)
+    playground = _check_preset(preset, problem, n_outputs)
     if problem == "regression":
         check_array("y", y, ndim=None, min_size=0, dtype="float32")
         return np.asarray(y).astype("float32").reshape(-1, 1)
     labels = check_array("y", y, ndim=None, min_size=0, low=0, high=n_classes - 1, integer=True)
     if n_outputs == 1:
+        labels = 2 * labels - 1 if playground else labels
         return labels.astype("float32").reshape(-1, 1)
     return np.eye(n_classes, dtype="float32")[labels.reshape(-1).astype(int)]
 
@@ -235,6 +290,7 @@ class Trainer:
         n_classes=2,
         batch_size=10,
         seed=0,
+        preset="keras",
     ):
         import keras
 
@@ -246,6 +302,14 @@ class Trainer:
         units = model.outputs[0].shape[-1]
         if output_size(problem, n_classes) != units:
             raise refusal("n_classes", f"what the model's {units} output unit(s) fit", n_classes)
+        self.preset = preset
+        tanh_output = _check_preset(preset, problem, units) and problem == "classification"
+        if tanh_output and loss == "cross_entropy":
+            raise refusal(
+                "loss", "half_squared_error, mse or mae: the TensorFlow Playground's tanh "
+                "output is in [-1, 1], not a probability", loss,
+            )  # fmt: skip
+        self._threshold = 0.0 if tanh_output else 0.5
         seed = check_number("seed", seed, low=0, integer=True)
         self.model = model
         self.optimizer = optimizer
@@ -280,7 +344,7 @@ class Trainer:
             if np.ndim(y) == 0 or len(y) != len(x):
                 raise refusal(argument, f"one label or target per point ({len(x)})", y)
             try:
-                targets.append(encode_targets(y, self.problem, self.n_classes))
+                targets.append(encode_targets(y, self.problem, self.n_classes, self.preset))
             except ValueError:
                 allowed = "finite targets" if self.problem == "regression" else "class indices"
                 raise refusal(argument, f"{allowed} in 0..{self.n_classes - 1}", y) from None
@@ -304,7 +368,7 @@ class Trainer:
         """Fresh weights (the same as ``build_model(..., seed=seed)`` gives), epoch 0."""
         seed = check_number("seed", seed, low=0, integer=True)
         learning_rate = self.learning_rate
-        initialize_weights(self.model, seed)
+        initialize_weights(self.model, seed, self.preset)
         state = (*self.model.non_trainable_variables, *self.optimizer.variables)
         for variable, value in zip(state, self._initial_state, strict=True):
             variable.assign(value)
@@ -405,7 +469,8 @@ class Trainer:
             "test_loss": loss_value(self.loss, self.y_test, test_out),
         }
         if self.problem == "classification":
-            train_pred, test_pred = predicted_classes(train_out), predicted_classes(test_out)
+            train_pred = predicted_classes(train_out, self._threshold)
+            test_pred = predicted_classes(test_out, self._threshold)
             report["train_accuracy"] = float(np.mean(train_pred == self.labels_train))
             report["test_accuracy"] = float(np.mean(test_pred == self.labels_test))
             report["confusion_matrix"] = confusion_matrix(
@@ -416,8 +481,10 @@ class Trainer:
         return report
 
 
-def initialize_weights(model, seed):
-    """Glorot-uniform kernels and zero biases, the same for the same seed and shapes.
+def initialize_weights(model, seed, preset="keras"):
+    """Glorot-uniform kernels and zero biases, the same for the same seed and shapes; with
+    ``preset="tensorflow_playground"``, the TensorFlow Playground's: kernels uniform in
+    [-0.5, 0.5] (its ``Math.random() - 0.5``) and biases 0.1.
 
     Drawn with NumPy (``core.initializers``), so that a seed means the same network on
     every backend.
@@ -429,12 +496,19 @@ def initialize_weights(model, seed):
     if not isinstance(model, keras.Model):
         raise refusal("model", "a Keras model (from build_model)", model)
     seed = check_number("seed", seed, low=0, integer=True)
+    check_choice("preset", preset, PRESETS)
+    playground = preset == "tensorflow_playground"
     for index, layer in enumerate(model.layers):
         if not isinstance(layer, keras.layers.Dense):
             continue
         rng = np.random.default_rng([seed, index])
-        layer.kernel.assign(initializers.glorot_uniform(rng, tuple(layer.kernel.shape)))
-        layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
+        shape = tuple(layer.kernel.shape)
+        if playground:
+            layer.kernel.assign(rng.uniform(-0.5, 0.5, shape).astype("float32"))
+            layer.bias.assign(np.full(layer.bias.shape, 0.1, dtype="float32"))
+        else:
+            layer.kernel.assign(initializers.glorot_uniform(rng, shape))
+            layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
 
 
 def loss_value(loss, y_true, y_pred):
@@ -448,6 +522,8 @@ def loss_value(loss, y_true, y_pred):
         return float("nan")
     if loss == "mse":
         return float(np.mean((y_true - y_pred) ** 2))
+    if loss == "half_squared_error":
+        return float(np.mean(0.5 * (y_true - y_pred) ** 2))
     if loss == "mae":
         return float(np.mean(np.abs(y_true - y_pred)))
     eps = 1e-7
@@ -461,14 +537,16 @@ def loss_value(loss, y_true, y_pred):
     return float(np.mean(-np.sum(y_true * np.log(p), axis=-1)))
 
 
-def predicted_classes(output):
-    """Class indices from the output: threshold 0.5 for one sigmoid unit, else argmax."""
+def predicted_classes(output, threshold=0.5):
+    """Class indices from the output: ``threshold`` for one unit (0.5 for a sigmoid, 0 for
+    the TensorFlow Playground's tanh), else argmax."""
+    threshold = check_number("threshold", threshold)
     allowed = "an array of finite outputs, one column per output unit"
     output = check_array("output", output, ndim=None, min_size=0, allowed=allowed)
     if output.ndim == 0:
         raise refusal("output", allowed, output)
     if output.shape[-1] == 1:
-        return (output[..., 0] >= 0.5).astype("int32")
+        return (output[..., 0] >= threshold).astype("int32")
     return np.argmax(output, axis=-1).astype("int32")
 
 

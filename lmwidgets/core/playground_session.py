@@ -45,7 +45,10 @@ N_POINTS = (50, 2000)  # the sizes a generated dataset may have
 # Per problem: the dataset to switch to, the loss to start with, the losses that fit.
 DEFAULT_DATASET = {"classification": "circle", "regression": "plane"}
 DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "mse"}
-LOSSES_FOR = {"classification": network.LOSSES, "regression": ("mse", "mae")}
+LOSSES_FOR = {
+    "classification": network.LOSSES,
+    "regression": ("mse", "mae", "half_squared_error"),
+}
 GRID_RESOLUTION = 70  # grid points a side of every heatmap
 KEPT_NETWORKS = 8  # compiled networks kept for when the learner comes back to one
 # Loss-curve points kept: beyond this, older epochs are thinned (every second one).
@@ -168,6 +171,7 @@ class PlaygroundSession:
         learning_rate=DEFAULTS["learning_rate"],
         batch_size=DEFAULTS["batch_size"],
         keep_training=False,
+        preset="keras",
     ):
         """The network for the current data with fresh weights (the data's seed), epoch 0.
 
@@ -177,6 +181,8 @@ class PlaygroundSession:
         ``regularization_rate``): the new network goes on from the current one's weights,
         optimizer state, epoch and loss history, as a learner changing the rate while it
         trains expects (the TensorFlow Playground starts again).
+        ``preset="tensorflow_playground"``: the TensorFlow Playground's network and rules
+        (``playground_model.PRESETS``).
         """
         previous, before = self.trainer, self.network
         d = self.data
@@ -195,11 +201,11 @@ class PlaygroundSession:
         loss = DEFAULT_LOSS[d["problem"]] if loss is None else loss
         check_choice(f"{d['problem']} loss", loss, LOSSES_FOR[d["problem"]])
         shape = (len(d["features"]), layers, activations, d["problem"], d["n_classes"])
-        key = (*shape, regularization, regularization_rate, dropout, optimizer, loss)
+        key = (*shape, regularization, regularization_rate, dropout, optimizer, loss, preset)
         trainer = self._trainers.pop(key, None)
         if trainer is None:
             model = network.build_model(
-                *shape, regularization, regularization_rate, dropout, seed=self.seed
+                *shape, regularization, regularization_rate, dropout, seed=self.seed, preset=preset
             )
             trainer = network.Trainer(
                 model,
@@ -209,6 +215,7 @@ class PlaygroundSession:
                 d["n_classes"],
                 batch_size,
                 self.seed,
+                preset,
             )
             while len(self._trainers) >= self.kept:
                 self._trainers.popitem(last=False)
@@ -222,6 +229,7 @@ class PlaygroundSession:
             "regularization": regularization,
             "regularization_rate": regularization_rate,
             "dropout": dropout,
+            "preset": preset,
         }
         trainer.set_data(d["features_train"], d["points"][1], d["features_test"], d["points"][3])
         penalty = ("regularization", "regularization_rate")
@@ -346,7 +354,8 @@ class PlaygroundSession:
         outputs = [out.reshape(size, size, -1) for out in report["grid_outputs"]]
         output = outputs[-1]
         if d["problem"] == "regression" or output.shape[-1] == 1:
-            boundary = output[..., 0].copy()  # the value, or P(class 1)
+            # The value, or P(class 1), or (the TensorFlow Playground's tanh) -1 .. 1.
+            boundary = output[..., 0].copy()
         else:
             boundary = np.argmax(output, axis=-1)  # the likeliest class
         result = {
@@ -369,6 +378,7 @@ class PlaygroundSession:
             "features": d["features"],
             "layers": self.network["layers"],
             "activations": self.network["activations"],
+            "preset": self.network["preset"],
             "n_parameters": int(trainer.model.count_params()),
             "boundary": boundary,
             "output_grid": output.copy(),

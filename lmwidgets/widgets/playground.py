@@ -128,6 +128,9 @@ class Playground(Explorer):
             "loss", "choice", DEFAULT_LOSS["classification"], options=network.LOSSES,
             role="model", width="190px",
         ),
+        # The TensorFlow Playground's network and rules, for its exact numbers.
+        Control("preset", "choice", "keras", options=network.PRESETS, role="model",
+                width="260px"),
         Control(
             "regularization", "choice", DEFAULTS["regularization"],
             options=network.REGULARIZATIONS, role="model", width="200px",
@@ -248,7 +251,7 @@ class Playground(Explorer):
             row(c["features"], c["own_feature"]),
             c["layers"],
             row(c["learning_rate"], c["activation"], c["optimizer"], c["loss"]),
-            row(c["regularization"], c["regularization_rate"], c["dropout"]),
+            row(c["regularization"], c["regularization_rate"], c["dropout"], c["preset"]),
             c["layer_activations"],
         ]
 
@@ -267,6 +270,17 @@ class Playground(Explorer):
             and playground_data.problem_of(c["dataset"].value) != problem
         ):
             c["dataset"].value = DEFAULT_DATASET[problem]
+        if name == "preset" and c["preset"].value == "tensorflow_playground":
+            # Its rules: plain SGD on 1/2 (o - t)^2, two classes, no dropout.
+            self._losses = {problem: "half_squared_error" for problem in self._losses}
+            c["optimizer"].value, c["dropout"].value = "sgd", 0.0
+            if c["classes"].value > 2:
+                c["classes"].value = 2
+        elif name == "preset":  # back to Keras' rules: its losses
+            self._losses = {
+                problem: DEFAULT_LOSS[problem] if loss == "half_squared_error" else loss
+                for problem, loss in self._losses.items()
+            }
         # Each problem keeps the loss last chosen for it (cross-entropy does not fit values).
         if name == "loss" and c["loss"].value in LOSSES_FOR[problem]:
             self._losses[problem] = c["loss"].value
@@ -316,6 +330,7 @@ class Playground(Explorer):
                 s["learning_rate"], s["batch_size"],
                 # A new weight penalty alone: training goes on (the TF Playground resets).
                 keep_training=changed <= {"regularization", "regularization_rate"},
+                preset=s["preset"],
             )  # fmt: skip
         if "reset" in changed and not roles & {"data", "model"}:
             session.reset()
@@ -535,7 +550,9 @@ def _boundary_pixels(result):
     class alone with ``discretize``."""
     output, discretize = result["output_grid"], result.get("discretize", False)
     if result["problem"] == "regression" or output.shape[-1] == 1:
-        value = output[..., 0] if result["problem"] == "regression" else 2 * output[..., 0] - 1
+        value = output[..., 0]  # a value, or the TensorFlow Playground's tanh: -1 .. 1
+        if result["problem"] == "classification" and result["preset"] == "keras":
+            value = 2 * value - 1  # P(class 1) on the same scale
         colors = shades(np.where(value >= 0, 1.0, -1.0) if discretize else value)
     else:
         if discretize:

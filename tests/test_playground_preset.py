@@ -1,0 +1,118 @@
+"""``preset="tensorflow_playground"``: the same settings train as in the TensorFlow Playground.
+
+The reference is the TensorFlow Playground's own update (tensorflow/playground, ``src/nn.ts``:
+``forwardProp``, ``backProp``, ``updateWeights``), ported below loop for loop into NumPy in
+float64, point by point as it runs, and compared with one step of the Playground's trainer on
+the same weights and the same batch.
+"""
+
+import lmwidgets
+from lmwidgets.core import playground_model as network
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.backends
+PRESET = "tensorflow_playground"
+
+
+def nn_ts_update(weights, biases, points, targets, learning_rate, rate, output):
+    """One ``oneStep`` batch of nn.ts: per point forwardProp and backProp (accumulating the
+    derivatives), then updateWeights with L2 (its ``der(w) = w``, read before the update)."""
+    weights = [np.array(w, dtype=float) for w in weights]
+    biases = [np.array(b, dtype=float) for b in biases]
+    acc_w = [np.zeros_like(w) for w in weights]
+    acc_b = [np.zeros_like(b) for b in biases]
+    last = len(weights) - 1
+    for x, target in zip(points, targets, strict=True):
+        outputs, totals = [np.array(x, dtype=float)], []
+        for index, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            total = b + outputs[-1] @ w  # node.totalInput = bias + sum of weight * input
+            totals.append(total)
+            linear = index == last and output == "linear"
+            outputs.append(total if linear else np.tanh(total))
+        output_der = outputs[-1] - target  # Errors.SQUARE.der(output, target)
+        for index in range(last, -1, -1):
+            linear = index == last and output == "linear"
+            input_der = output_der * (1.0 if linear else 1 - np.tanh(totals[index]) ** 2)
+            acc_b[index] += input_der  # node.accInputDer
+            acc_w[index] += np.outer(outputs[index], input_der)  # link.accErrorDer
+            output_der = weights[index] @ input_der  # the source node's outputDer
+    n = len(points)
+    for index in range(len(weights)):
+        biases[index] -= learning_rate * acc_b[index] / n
+        regul_der = weights[index].copy()  # RegularizationFunction.L2.der(weight), before
+        weights[index] = weights[index] - (learning_rate / n) * acc_w[index]
+        weights[index] = weights[index] - (learning_rate * rate) * regul_der
+    return weights, biases
+
+
+@pytest.mark.parametrize(
+    "problem, layers, learning_rate, rate",
+    [("classification", (4, 2), 0.03, 0.0), ("classification", (3,), 0.3, 0.03),
+     ("regression", (5, 3), 0.01, 0.01)],
+)  # fmt: skip
+def test_one_update_is_the_tensorflow_playgrounds(problem, layers, learning_rate, rate):
+    rng = np.random.default_rng(7)
+    points = rng.uniform(-6, 6, (10, 2)).astype("float32")
+    if problem == "classification":
+        labels = (points[:, 0] * points[:, 1] >= 0).astype(int)
+        targets = 2.0 * labels - 1  # the Playground's labels -1 and 1
+    else:
+        labels = targets = ((points[:, 0] + points[:, 1]) / 10).astype("float32")
+    model = network.build_model(2, layers, "tanh", problem, regularization="l2",
+                                regularization_rate=rate, seed=3, preset=PRESET)  # fmt: skip
+    trainer = network.Trainer(model, network.make_optimizer("sgd", learning_rate),
+                              "half_squared_error", problem, batch_size=10, seed=0,
+                              preset=PRESET)  # fmt: skip
+    trainer.set_data(points, labels, points[:2], labels[:2])
+    before = model.get_weights()
+    trainer.train_epoch()  # one batch: the ten points (their order does not change a mean)
+    output = "linear" if problem == "regression" else "tanh"
+    weights, biases = nn_ts_update(before[0::2], before[1::2], points, targets,
+                                   learning_rate, rate, output)  # fmt: skip
+    after = model.get_weights()
+    for ours, theirs in zip(after[0::2], weights, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-6)
+    for ours, theirs in zip(after[1::2], biases, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-6)
+    moved = max(np.abs(a - b).max() for a, b in zip(after, before, strict=True))
+    assert moved > 1e-4, "the update moved the weights"
+
+
+def test_the_preset_starts_as_the_tensorflow_playground():
+    model = network.build_model(2, (4, 2), "tanh", seed=1, preset=PRESET)
+    kernels, biases = model.get_weights()[0::2], model.get_weights()[1::2]
+    assert all(np.abs(k).max() <= 0.5 for k in kernels)
+    assert np.concatenate([k.ravel() for k in kernels]).std() > 0.2, "uniform in [-0.5, 0.5]"
+    assert all((b == np.float32(0.1)).all() for b in biases)
+    assert model.layers[-1].activation.__name__ == "tanh"
+    y = network.encode_targets(np.array([0, 1, 1]), "classification", 2, PRESET)
+    assert y.ravel().tolist() == [-1.0, 1.0, 1.0]
+    assert network.predicted_classes(np.array([[-0.2], [0.0], [0.7]]), threshold=0).tolist() == [
+        0, 1, 1,
+    ]  # fmt: skip
+    assert network.loss_value("half_squared_error", y, np.zeros((3, 1))) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="the TensorFlow Playground has two"):
+        network.build_model(2, (3,), n_classes=3, preset=PRESET)
+    with pytest.raises(ValueError, match="tanh output is in \\[-1, 1\\]"):
+        network.Trainer(model, network.make_optimizer(), "cross_entropy", preset=PRESET)
+
+
+def test_the_playground_with_the_preset_trains_the_tensorflow_playgrounds_network():
+    playground = lmwidgets.Playground(preset=PRESET, regularization="l2",
+                                      regularization_rate=0.003)  # fmt: skip
+    s = playground.settings
+    assert (s["loss"], s["optimizer"], s["dropout"]) == ("half_squared_error", "sgd", 0.0)
+    expected = network.build_model(2, (4, 2), "tanh", regularization="l2",
+                                   regularization_rate=0.003, seed=0, preset=PRESET)  # fmt: skip
+    for ours, theirs in zip(playground.model.get_weights(), expected.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    playground.step(30)
+    result = playground.result
+    assert result["preset"] == PRESET and -1 <= result["boundary"].min() <= 1
+    assert result["test_accuracy"] > 0.6, "the circle is learned with the Playground's rules"
+    playground.controls["preset"].value = "keras"
+    assert playground.model.layers[-1].activation.__name__ == "sigmoid"
+    assert playground.settings["loss"] == "cross_entropy", "and Keras' loss again"
+    playground.close()
