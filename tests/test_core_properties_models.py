@@ -578,6 +578,8 @@ def check_loss_value(result, kw):
         assert result == pytest.approx(np.mean((y_true - y_pred) ** 2))
     elif kw["loss"] == "mae":
         assert result == pytest.approx(np.mean(np.abs(y_true - y_pred)))
+    elif kw["loss"] == "half_squared_error":  # nn.ts' Errors.SQUARE, averaged over points
+        assert result == pytest.approx(np.mean(0.5 * (y_pred - y_true) ** 2))
     else:
         # Keras' own cross-entropy, its 1e-7 clipping included.
         make = (
@@ -791,7 +793,9 @@ MODEL_CASES = {
             lambda p: st.fixed_dictionaries(
                 {
                     "loss": st.sampled_from(
-                        network.LOSSES if p[0] == "classification" else ("mse", "mae")
+                        network.LOSSES
+                        if p[0] == "classification"
+                        else ("mse", "mae", "half_squared_error")
                     ),
                     "problem": st.just(p[0]),
                     "n_classes": st.just(p[1]),
@@ -802,7 +806,11 @@ MODEL_CASES = {
             isinstance(r, keras.losses.Loss)
             and (
                 type(r).__name__
-                == {"mse": "MeanSquaredError", "mae": "MeanAbsoluteError"}.get(
+                == {
+                    "mse": "MeanSquaredError",
+                    "mae": "MeanAbsoluteError",
+                    "half_squared_error": "HalfSquaredError",
+                }.get(
                     kw["loss"],
                     "BinaryCrossentropy"
                     if network.output_size(kw["problem"], kw["n_classes"]) == 1
@@ -962,6 +970,21 @@ MODEL_CASES = {
             *bad_seed({"model": Built(lambda: tiny_trainer().model)}),
             *bad({"seed": 0}, "model", "a model", None),
         ],
+    ),
+    "playground_model.half_squared_error": Case(
+        call=lambda **kw: keras.ops.convert_to_numpy(network.half_squared_error(**kw)),
+        valid=st.integers(1, 5).flatmap(
+            lambda n: st.fixed_dictionaries(
+                {
+                    "y_true": hnp.arrays("float32", (n, 1), elements=reals(-5, 5, 32)),
+                    "y_pred": hnp.arrays("float32", (n, 1), elements=reals(-5, 5, 32)),
+                }
+            )
+        ),
+        # nn.ts: Errors.SQUARE.error = 0.5 * (output - target)^2, one value per point
+        check=lambda r, kw: np.allclose(
+            r, 0.5 * (kw["y_pred"] - kw["y_true"])[:, 0] ** 2, rtol=1e-5, atol=1e-6
+        ),  # fmt: skip
     ),
     "playground_model.loss_value": Case(
         call=network.loss_value,
@@ -2544,7 +2567,12 @@ SESSION_CASES = {
             *not_a_count({"method": "__init__"}, "resolution", 1),
             *not_a_count({"method": "__init__"}, "kept"),
             *bad({"method": "make_data"}, "dataset", "moons"),
-            *not_a_number({"method": "make_data"}, "n_points", 10),
+            # None is the TensorFlow Playground's own number: not among these.
+            *[
+                c
+                for c in not_a_number({"method": "make_data"}, "n_points", 10)
+                if c[0]["n_points"] is not None
+            ],  # fmt: skip
             *bad({"method": "make_data"}, "n_points", 5000, 60.5),
             *bad({"method": "make_data", "n_points": 50}, "noise", -1, "5"),
             *bad(
