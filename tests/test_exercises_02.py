@@ -33,6 +33,7 @@ def llama(n_devices, **settings):
 
 
 BLOCK = 12 * 768**2 + 13 * 768
+TF = "tensorflow_playground"
 
 CASES = {
     1: [
@@ -117,6 +118,16 @@ CASES = {
         wrong(build=llama(79, mfu=0.5), why="a higher MFU"),
         wrong(build=llama(79, n_layers=16), why="a changed shape"),
         wrong(79, why="a number, not the widget"),
+    ],
+    7: [
+        right(build=playground(300, preset=TF)),
+        right(build=playground(300, preset=TF, seed=2)),
+        wrong(build=playground(300), why="Keras' rules: cross-entropy numbers"),
+        wrong(build=playground(preset=TF), why="untrained"),
+        wrong(build=playground(20, preset=TF), why="not trained long enough"),
+        wrong(build=playground(300, preset=TF, layers=(8, 8)), why="another network"),
+        wrong(build=playground(300, preset=TF, own_feature="x1*x2"), why="another input"),
+        wrong(0.003, why="a number, not the widget"),
     ],
 }
 

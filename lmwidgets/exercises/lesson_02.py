@@ -19,6 +19,13 @@ EPOCHS = 300
 # Unregularized, the six layers end near 0.4-0.9 on these points (seeds 0-2); held back
 # well, 0.2-0.3; held back too hard, the network predicts one class everywhere (0.68).
 TEST_LOSS_BELOW = 0.33
+# Exercise 7: the TensorFlow Playground as it opens, with its preset, and the test loss it
+# shows after a few hundred epochs (0.001-0.012 for seeds 0-2 after 300 epochs).
+TF_PLAYGROUND_OPENS = {
+    "dataset": "circle", "noise": 0, "train_ratio": 50, "layers": (4, 2), "activation": "tanh",
+    "learning_rate": 0.03, "batch_size": 10, "optimizer": "sgd", "regularization": "none",
+}  # fmt: skip
+TF_TEST_LOSS = 0.02
 # Exercise 6: Llama 2 7B on its published 2T tokens, on H100s at 40% MFU, within 30 days.
 LLAMA, HARDWARE, MFU, DAYS = "llama-2-7b", "H100 SXM", 0.4, 30
 
@@ -342,6 +349,52 @@ class FewestAccelerators(Exercise):
         )
 
 
+class TensorFlowPlaygroundsFirstPicture(Exercise):
+    title = "the TensorFlow Playground's first result, with its own numbers"
+    asks_for = "the Playground widget with the TensorFlow Playground's preset, trained"
+    hints = (
+        "Start from `lmwidgets.Playground(preset='tensorflow_playground')`: the circle, x1 and "
+        "x2, layers 4 and 2, tanh, learning rate 0.03 and batch 10, as the TensorFlow "
+        "Playground opens. Then press play or step.",
+        "The TensorFlow Playground shows a test loss of a few thousandths after some hundred "
+        "epochs. Step 300 epochs and read the test loss.",
+    )
+
+    def _check(self, answer, **more):
+        result = result_of(answer, "Playground")
+        s = _settings(answer)
+        if s["preset"] != "tensorflow_playground":
+            raise NotYet(
+                f"use the preset 'tensorflow_playground' (now {s['preset']!r}): with Keras' "
+                "rules the numbers are cross-entropies, not the TensorFlow Playground's."
+            )
+        opened = {name: s[name] for name in TF_PLAYGROUND_OPENS}
+        if opened != TF_PLAYGROUND_OPENS or s["features"] != ("x1", "x2") or s["own_feature"]:
+            raise NotYet(
+                "keep what the TensorFlow Playground opens with: "
+                + ", ".join(f"{k} {v!r}" for k, v in TF_PLAYGROUND_OPENS.items())
+                + f", inputs x1 and x2 (now {opened}, inputs {s['features']})."
+            )
+        if result["test_loss"] >= TF_TEST_LOSS:
+            raise NotYet(
+                f"after {result['epoch']} epochs the test loss is {result['test_loss']:.3f}; "
+                f"train until it is below {TF_TEST_LOSS} (a few hundred epochs)."
+            )
+        return (
+            f"Test loss {result['test_loss']:.3f} after {result['epoch']} epochs, the TensorFlow "
+            "Playground's own measure: the mean of 1/2 (o - t)^2 over the test points, with a "
+            "tanh output o and targets -1 and 1. The same network with Keras' rules reports a "
+            "cross-entropy, another number for the same idea."
+        )
+
+    def _solution(self):
+        return (
+            "`tf = lmwidgets.Playground(preset='tensorflow_playground')`, then `tf.step(300)`: "
+            "the test loss falls to a few thousandths (0.003 for seed 0, 0.012 for seed 1), and "
+            "the boundary is the circle, as in the TensorFlow Playground."
+        )
+
+
 EXERCISES = [
     SpiralWithOneLayer,
     HoldTheBigNetworkBack,
@@ -349,4 +402,5 @@ EXERCISES = [
     OneTransformerBlock,
     TenPercentLowerLoss,
     FewestAccelerators,
+    TensorFlowPlaygroundsFirstPicture,
 ]
