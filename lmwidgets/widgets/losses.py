@@ -125,14 +125,11 @@ class LossExplorer(Explorer):
         super().__init__(**settings)
 
     def warm_up_calls(self):
-        # The backend compiles each loss the first time it runs (a second or more): do it
-        # for the other views, so that a first click on one answers at once.
-        settings = self.settings
-        return [
-            functools.partial(curves, settings)
-            for view, curves in VIEWS.items()
-            if view != self.result.get("view")
-        ]
+        """The other views' curves: the backend compiles each loss the first time it runs
+        (a second or more), so a first click on a view answers at once."""
+        shown, settings = self.result.get("view"), self.settings
+        others = [curves for view, curves in VIEWS.items() if view != shown]
+        return [functools.partial(curves, settings) for curves in others]
 
     def build_figure(self):
         figure = new_figure(8.0, 3.0)
