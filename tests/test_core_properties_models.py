@@ -2540,6 +2540,55 @@ SESSION_CASES = {
             ({"data": (POINTS, LABELS[:2])}, "y"),
         ],
     ),
+    "playground_session.epoch_learning_rates": Case(
+        call=session.epoch_learning_rates,
+        valid=st.fixed_dictionaries(
+            {
+                "schedule": st.sampled_from(session.SCHEDULES),
+                "learning_rate": reals(1e-5, 10),
+                "decay_epochs": st.integers(1, 500),
+                "epochs": st.integers(1, 300),
+            }
+        ),
+        # Finite rates >= 0, one per epoch, starting at the chosen learning rate.
+        check=lambda r, kw: (
+            len(r) == kw["epochs"]
+            and np.all(np.isfinite(r) & (r >= 0))
+            and r[0] == pytest.approx(kw["learning_rate"], rel=1e-5)
+        ),
+        max_examples=10,
+        invalid=[
+            *bad(
+                {"learning_rate": 0.1, "decay_epochs": 5, "epochs": 3},
+                "schedule",
+                "piecewise_constant_decay",
+                "warmup",
+                None,
+            ),  # fmt: skip
+            *bad(
+                {"schedule": "cosine_decay", "decay_epochs": 5, "epochs": 3},
+                "learning_rate",
+                0,
+                -1,
+                float("nan"),
+                "0.1",
+            ),  # fmt: skip
+            *bad(
+                {"schedule": "cosine_decay", "learning_rate": 0.1, "epochs": 3},
+                "decay_epochs",
+                0,
+                2.5,
+                None,
+            ),  # fmt: skip
+            *bad(
+                {"schedule": "constant", "learning_rate": 0.1, "decay_epochs": 5},
+                "epochs",
+                0,
+                -3,
+                1.5,
+            ),  # fmt: skip
+        ],
+    ),
     "playground_session.row_fractions": Case(
         call=session.row_fractions,
         valid=st.integers(1, 5).flatmap(

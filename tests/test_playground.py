@@ -628,3 +628,18 @@ def test_your_own_feature_is_an_input_beside_the_toggled_ones():
     with pytest.raises(ValueError, match="'x3' is not one of them"):
         playground.specs["own_feature"].check("x3")  # as Playground(own_feature="x3") does
     playground.close()
+
+
+def test_a_learning_rate_schedule_decays_the_rate_while_it_trains():
+    playground = lmwidgets.Playground()
+    assert playground.controls["decay_epochs"].disabled, "no schedule: nothing to decay over"
+    playground.step(3)
+    playground.controls["schedule"].value = "exponential_decay"
+    assert not playground.controls["decay_epochs"].disabled
+    assert playground.result["epoch"] == 3, "a schedule starts nothing again"
+    playground.controls["decay_epochs"].value = 2
+    before = playground.result["learning_rate_now"]
+    playground.step(2)
+    assert playground.result["learning_rate_now"] == pytest.approx(before / 2, rel=1e-5)
+    assert "rate 0." in playground.status.value
+    playground.close()

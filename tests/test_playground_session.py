@@ -232,3 +232,35 @@ def test_keep_network_refuses_data_the_network_cannot_take():
     session.make_data(dataset="circle", n_points=120, seed=1, features=("x1", "x2", "x1^2"))
     with pytest.raises(ValueError, match=r"call make_network instead"):
         session.keep_network()
+
+
+def test_a_schedule_sets_each_epochs_rate_as_the_keras_schedule_counted_in_epochs():
+    import keras
+
+    cosine = keras.optimizers.schedules.CosineDecay(0.03, 10)
+    rates = playground_session.epoch_learning_rates("cosine_decay", 0.03, 10, 12)
+    np.testing.assert_allclose(rates, [float(cosine(k)) for k in range(12)], rtol=1e-5, atol=1e-9)
+    decay = keras.optimizers.schedules.ExponentialDecay(0.1, 5, 0.5)
+    np.testing.assert_allclose(
+        playground_session.epoch_learning_rates("exponential_decay", 0.1, 5, 3),
+        [float(decay(k)) for k in range(3)], rtol=1e-6,
+    )  # fmt: skip
+    assert (playground_session.epoch_learning_rates("constant", 0.3, 5, 4) == 0.3).all()
+
+    scheduled = _session(optimizer="sgd", learning_rate=0.03)
+    scheduled.tune(schedule="cosine_decay", decay_epochs=10)
+    scheduled.step(4)
+    by_hand = _session(optimizer="sgd", learning_rate=0.03)
+    for epoch in range(4):  # the same trainer, its rate set by hand before each epoch
+        by_hand.trainer.learning_rate = float(cosine(epoch))
+        by_hand.trainer.train_epoch()
+    for ours, theirs in zip(scheduled.model.get_weights(), by_hand.model.get_weights(),
+                            strict=True):  # fmt: skip
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert scheduled.snapshot()["learning_rate_now"] == pytest.approx(float(cosine(4)))
+    scheduled.tune(schedule="constant")
+    assert scheduled.trainer.learning_rate == pytest.approx(0.03), "back to the chosen rate"
+    with pytest.raises(ValueError, match="Valid schedules: constant, exponential_decay"):
+        scheduled.tune(schedule="piecewise_constant_decay")
+    with pytest.raises(ValueError, match="decay_epochs"):
+        scheduled.tune(schedule="cosine_decay", decay_epochs=0)

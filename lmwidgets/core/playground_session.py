@@ -16,7 +16,7 @@ last finite weights and says what to change. ``snapshot()`` is the widget's ``re
 
 from collections import OrderedDict
 
-from lmwidgets.core import playground_data
+from lmwidgets.core import playground_data, schedules
 from lmwidgets.core import playground_model as network
 from lmwidgets.core.choices import check_choice
 from lmwidgets.core.params import check_array, check_number, refusal
@@ -54,6 +54,29 @@ KEPT_NETWORKS = 8  # compiled networks kept for when the learner comes back to o
 # Loss-curve points kept: beyond this, older epochs are thinned (every second one).
 HISTORY_POINTS = 1000
 OWN_DATA = "own data"  # the dataset's name when the points are the learner's
+# The learning rate per epoch: constant, or a Keras schedule (core.schedules) counted in epochs
+# (piecewise_constant_decay, with its own list of boundaries, is left to ScheduleExplorer).
+SCHEDULES = ("constant", *(n for n in schedules.names() if n != "piecewise_constant_decay"))
+DECAY_EPOCHS = 100
+_RATES_AT_ONCE = 1000  # epochs whose rates are computed in one call of the Keras schedule
+
+
+def epoch_learning_rates(schedule, learning_rate, decay_epochs, epochs):
+    """The learning rate of each epoch ``0 .. epochs - 1``: ``learning_rate`` throughout, or the
+    Keras schedule ``schedule`` starting there, its decay counted in epochs (``decay_epochs``).
+
+    ``epoch_learning_rates("cosine_decay", 0.03, 100, 3)`` is
+    ``keras.optimizers.schedules.CosineDecay(0.03, 100)`` at 0, 1 and 2.
+    """
+    check_choice("schedule", schedule, SCHEDULES)
+    learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
+    decay_epochs = check_number("decay_epochs", decay_epochs, low=1, integer=True)
+    epochs = check_number("epochs", epochs, low=1, integer=True)
+    if schedule == "constant":
+        return np.full(epochs, float(learning_rate))
+    steps = "first_decay_steps" if schedule == "cosine_decay_restarts" else "decay_steps"
+    params = {"initial_learning_rate": learning_rate, steps: decay_epochs}
+    return schedules.learning_rates(schedule, epochs, **params)
 
 
 def check_own_data(data):
@@ -94,6 +117,9 @@ class PlaygroundSession:
         self.network = None
         self.evaluation = None
         self.seed = DEFAULTS["seed"]
+        self.schedule = ("constant", DECAY_EPOCHS)  # (schedule, decay_epochs): see tune
+        self._base_rate = DEFAULTS["learning_rate"]
+        self._rates = None
         self._trainers = OrderedDict()  # network settings -> Trainer, most recent last
         self.history = _empty_history()
         self.diverged = None  # {"epoch", "loss"} when the last step blew up
@@ -276,12 +302,32 @@ class PlaygroundSession:
     def epoch(self):
         return 0 if self.trainer is None else self.trainer.epoch
 
-    def tune(self, learning_rate=None, batch_size=None):
-        """Change what a step uses without starting again (None: keep it)."""
+    def tune(self, learning_rate=None, batch_size=None, schedule=None, decay_epochs=None):
+        """Change what a step uses without starting again (None: keep it). With a
+        ``schedule`` other than "constant", each epoch's learning rate is the schedule's
+        at that epoch, starting from ``learning_rate`` (``epoch_learning_rates``)."""
         if learning_rate is not None:
             self._ready().learning_rate = learning_rate
+            self._base_rate = learning_rate
         if batch_size is not None:
             self._ready().batch_size = batch_size
+        if schedule is not None or decay_epochs is not None:
+            schedule = self.schedule[0] if schedule is None else schedule
+            decay_epochs = self.schedule[1] if decay_epochs is None else decay_epochs
+            epoch_learning_rates(schedule, self._base_rate, decay_epochs, 1)  # checked here
+            self.schedule = (schedule, decay_epochs)
+            if schedule == "constant":
+                self._ready().learning_rate = self._base_rate
+        self._rates = None
+
+    def _scheduled_rate(self):
+        """The learning rate of the next epoch under the schedule."""
+        epoch = self._ready().epoch
+        if self._rates is None or epoch >= len(self._rates):
+            count = min(_RATES_AT_ONCE * (epoch // _RATES_AT_ONCE + 1), 100 * schedules.MAX_STEPS)
+            schedule, decay_epochs = self.schedule
+            self._rates = epoch_learning_rates(schedule, self._base_rate, decay_epochs, count)
+        return float(self._rates[min(epoch, len(self._rates) - 1)])
 
     def reset(self):
         """Fresh weights (the same as a new build with the data's seed), epoch 0."""
@@ -307,6 +353,8 @@ class PlaygroundSession:
         trainer = self._ready()
         self.forget_divergence()
         for done in range(n):
+            if self.schedule[0] != "constant":
+                trainer.learning_rate = self._scheduled_rate()
             try:
                 trainer.train_epoch()
             except network.TrainingDiverged as error:
@@ -379,6 +427,9 @@ class PlaygroundSession:
             "layers": self.network["layers"],
             "activations": self.network["activations"],
             "preset": self.network["preset"],
+            "learning_rate_now": (
+                self._scheduled_rate() if self.schedule[0] != "constant" else trainer.learning_rate
+            ),
             "n_parameters": int(trainer.model.count_params()),
             "boundary": boundary,
             "output_grid": output.copy(),

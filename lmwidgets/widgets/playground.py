@@ -22,6 +22,7 @@ import time
 from lmwidgets.core import playground_data
 from lmwidgets.core import playground_model as network
 from lmwidgets.core.playground_session import (
+    DECAY_EPOCHS,
     DEFAULT_DATASET,
     DEFAULT_LOSS,
     DEFAULTS,
@@ -29,6 +30,7 @@ from lmwidgets.core.playground_session import (
     LOSSES_FOR,
     N_POINTS,
     OWN_DATA,
+    SCHEDULES,
     PlaygroundSession,
 )
 from lmwidgets.widgets._base import Explorer, describe, new_figure
@@ -115,6 +117,12 @@ class Playground(Explorer):
             "learning_rate", "choice", DEFAULTS["learning_rate"],
             options=_presets(network.LEARNING_RATES), width="200px",
         ),
+        # The learning rate per epoch: constant as in the TensorFlow Playground, or decayed by
+        # a Keras schedule over decay_epochs (what its users asked for).
+        Control("schedule", "choice", "constant", options=SCHEDULES, width="260px",
+                label="rate schedule"),
+        Control("decay_epochs", "int_text", DECAY_EPOCHS, low=1, high=100_000,
+                label="over epochs", width="150px"),
         # Every Keras activation in an instance (declare); the Playground's four here.
         Control(
             "activation", "choice", DEFAULTS["activation"],
@@ -251,6 +259,7 @@ class Playground(Explorer):
             row(c["features"], c["own_feature"]),
             c["layers"],
             row(c["learning_rate"], c["activation"], c["optimizer"], c["loss"]),
+            row(c["schedule"], c["decay_epochs"]),
             row(c["regularization"], c["regularization_rate"], c["dropout"], c["preset"]),
             c["layer_activations"],
         ]
@@ -301,6 +310,8 @@ class Playground(Explorer):
 
     def enabled(self, name):
         generated = self.session.own is None
+        if name == "decay_epochs":
+            return self.controls["schedule"].value != "constant"
         if name == "classes":
             return generated and self.controls["dataset"].value in playground_data.MULTI_CLASS
         return generated or name not in _NOT_GENERATED
@@ -334,7 +345,7 @@ class Playground(Explorer):
             )  # fmt: skip
         if "reset" in changed and not roles & {"data", "model"}:
             session.reset()
-        session.tune(s["learning_rate"], s["batch_size"])
+        session.tune(s["learning_rate"], s["batch_size"], s["schedule"], s["decay_epochs"])
         self.notice = (session.advice, "error") if session.advice else self._stopped
         shown = {name: s[name] for name in ("show_test_data", "discretize")}
         return {**session.snapshot(), **shown, "playing": s["play"], "message": self.notice[0]}
@@ -445,6 +456,8 @@ class Playground(Explorer):
         ]
         if "test_accuracy" in result:
             parts.append(f"test accuracy {result['test_accuracy']:.1%}")
+        if self.settings["schedule"] != "constant":
+            parts.append(f"rate {result['learning_rate_now']:.3g}")
         self.status.value = " &nbsp; ".join(parts)
         play = self.controls["play"]
         play.description = play.icon = "pause" if result["playing"] else "play"
