@@ -171,7 +171,6 @@ class Playground(Explorer):
         self._points = None  # the points drawn now
         self._n_columns = None  # the mosaic's columns drawn now
         self.status = widgets.HTML(layout=widgets.Layout(width="440px", margin="0 8px"))
-        self.confusion = widgets.HTML()
         super().__init__(**settings)
         self.controls["play"].observe(self._on_play, names="value")
         self._on_play()  # Playground(play=True) plays at once
@@ -263,9 +262,6 @@ class Playground(Explorer):
             row(c["regularization"], c["regularization_rate"], c["dropout"], c["preset"]),
             c["layer_activations"],
         ]
-
-    def footer(self):
-        return [self.confusion]
 
     def adjust(self, name):
         c, generated = self.controls, self.session.own is None
@@ -429,13 +425,21 @@ class Playground(Explorer):
         self._confusion_image = self._confusion_axes.imshow(
             np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, aspect="auto", zorder=4
         )
+        # Each cell's count, on the picture: the matrix is shown once, with its numbers.
+        cells = playground_data.MAX_CLASSES**2
+        self._confusion_counts = [
+            self._confusion_axes.text(0, 0, "", ha="center", va="center", fontsize=7, zorder=5)
+            for _ in range(cells)
+        ]
         return figure
 
     def pixel_artists(self):
         return (self._boundary_image, self._mosaic)
 
     def dynamic_artists(self):
-        return [*self._point_artists, self._train_curve, self._test_curve, self._confusion_image]
+        counts = [text for text in self._confusion_counts if text.get_text()]
+        return [*self._point_artists, self._train_curve, self._test_curve, self._confusion_image,
+                *counts]  # fmt: skip
 
     def background_key(self):
         return self._n_columns  # the column titles
@@ -520,18 +524,17 @@ class Playground(Explorer):
         self._test_curve.set_data(epochs / right, test / top)
 
     def _draw_confusion(self, matrix, fractions):
-        if matrix is None:
-            self.confusion.value = ""
-            return
-        self._confusion_image.set_data(fractions)
-        rows = "".join(
-            "<tr>" + "".join(f"<td style='padding:0 6px'>{count}</td>" for count in row) + "</tr>"
-            for row in matrix
-        )
-        self.confusion.value = (
-            "<b>confusion (test)</b><br>rows: true class, columns: predicted"
-            f"<table style='text-align:right'>{rows}</table>"
-        )
+        """The test points' confusion matrix: shade by row fraction, count written in."""
+        cells = [] if matrix is None else np.ndindex(*np.shape(matrix))
+        texts = iter(self._confusion_counts)
+        for (row, column), text in zip(cells, texts, strict=False):
+            text.set_position((column, row))
+            text.set_text(str(matrix[row][column]))
+            text.set_color("white" if fractions[row][column] > 0.5 else "black")
+        for text in texts:
+            text.set_text("")
+        if matrix is not None:
+            self._confusion_image.set_data(fractions)
 
 
 def _bare_axes(figure, rect):
