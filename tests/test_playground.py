@@ -643,3 +643,25 @@ def test_a_learning_rate_schedule_decays_the_rate_while_it_trains():
     assert playground.result["learning_rate_now"] == pytest.approx(before / 2, rel=1e-5)
     assert "rate 0." in playground.status.value
     playground.close()
+
+
+def test_every_redraw_over_the_cached_picture_equals_a_full_draw():
+    playground = lmwidgets.Playground(dataset="spiral", classes=3)
+
+    def frame():
+        return np.asarray(playground.figure.canvas.buffer_rgba())[..., :3].astype(np.int16)
+
+    changes = [("show_test_data", True), ("discretize", True), ("classes", 2),
+               ("discretize", False), ("dataset", "plane"), ("show_test_data", False)]  # fmt: skip
+    for control, value in [*changes, ("step", 3), ("regenerate", None)]:
+        if control == "step":
+            playground.step(value)
+        elif control == "regenerate":
+            playground.regenerate()
+        else:
+            playground.controls[control].value = value
+        assert playground.last_error is None
+        shown = frame().copy()  # what the widget encoded: drawn over its cached picture
+        playground.figure.canvas.draw()
+        assert np.abs(shown - frame()).max() <= 2, f"stale picture after {control}={value!r}"
+    playground.close()
