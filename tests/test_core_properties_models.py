@@ -28,6 +28,7 @@ from lmwidgets.core import (
     training,
 )
 from lmwidgets.core import playground_data as data
+from lmwidgets.core import playground_diagram as diagram
 from lmwidgets.core import playground_model as network
 from lmwidgets.core import playground_session as session
 
@@ -49,6 +50,7 @@ MODULES = {
     "distribution": distribution,
     "backend_compare": backend_compare,
     "playground_session": session,
+    "playground_diagram": diagram,
 }
 
 
@@ -310,6 +312,37 @@ def check_multi_gaussian(result, kw):
 
 
 POINTS = np.arange(12.0).reshape(6, 2)
+DIAGRAM_SHAPE = {"features": ["x1", "x2"], "layers": [4, 2], "n_outputs": 1}
+DIAGRAM_SHAPES = st.fixed_dictionaries(
+    {
+        "features": st.lists(st.sampled_from(data.FEATURES), min_size=1, max_size=7, unique=True),
+        "layers": st.lists(st.integers(1, network.MAX_NEURONS), max_size=network.MAX_LAYERS),
+        "n_outputs": st.integers(1, 6),
+    }
+)
+
+
+def _diagram_sizes(kw):
+    return [len(kw["features"]), *kw["layers"], kw["n_outputs"]]
+
+
+def _diagram_parameters(kw):
+    """What Keras counts: a weight per pair of neighbouring neurons, a bias per neuron."""
+    sizes = _diagram_sizes(kw)
+    return sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+
+
+def _link_round_trip(index, kw):
+    """The index is the link's place in the weights, counted as link_names orders them."""
+    layer, source, target = index
+    sizes = _diagram_sizes(kw)
+    before = sum(a * b + b for a, b in zip(sizes[:layer], sizes[1 : layer + 1], strict=True))
+    n_in, n_out = sizes[layer], sizes[layer + 1]
+    place = before + (n_in * n_out + target if source is None else source * n_out + target)
+    shape = {key: kw[key] for key in DIAGRAM_SHAPE}
+    return diagram.link_names(**shape)[place] == kw["link"]
+
+
 OWN_FEATURES = ("x1*x2 + sin(x1)", "x1^2 - x2^2", "tanh(x1) / 2", "abs(x2) + pi", "-3", "e*x1")
 
 
@@ -405,6 +438,50 @@ DATA_CASES = {
             (r == "") == _parses(kw["feature"])
             and (r == "" or r.startswith("an expression of x1 and x2"))
         ),
+    ),
+    "playground_diagram.link_widths": Case(
+        call=diagram.link_widths,
+        valid=st.fixed_dictionaries(
+            {"weights": hnp.arrays("float64", st.integers(0, 20), elements=reals(-1e6, 1e6))}
+        ),
+        # The TensorFlow Playground's scale: 1 pixel at 0, 10 from |w| = 5, linear between.
+        check=lambda r, kw: np.allclose(r, 1 + 9 * np.minimum(np.abs(kw["weights"]) / 5, 1)),
+        invalid=bad({}, "weights", [np.nan], [np.inf], "abc", None, [[1.0], [1.0, 2.0]]),
+    ),
+    **{
+        f"playground_diagram.{name}": Case(
+            call=getattr(diagram, name),
+            valid=DIAGRAM_SHAPES,
+            check=check,
+            invalid=[
+                *bad(DIAGRAM_SHAPE, "features", [], "x1", [None], [""], 5, None),
+                *bad(DIAGRAM_SHAPE, "layers", [0], [9], [1] * 7, "4,2", None),
+                *not_a_count(DIAGRAM_SHAPE, "n_outputs"),
+            ],
+        )
+        for name, check in (
+            ("neuron_names", lambda r, kw: len(r) == len(set(r)) == sum(_diagram_sizes(kw))),
+            ("link_names", lambda r, kw: len(r) == len(set(r)) == _diagram_parameters(kw)),
+        )
+    },
+    "playground_diagram.link_index": Case(
+        call=diagram.link_index,
+        valid=DIAGRAM_SHAPES.flatmap(
+            lambda kw: st.sampled_from(diagram.link_names(**kw)).map(lambda n: {**kw, "link": n})
+        ),
+        check=lambda r, kw: _link_round_trip(r, kw),
+        invalid=bad({**DIAGRAM_SHAPE, "link": ""}, "link", "x3 -> h1.1", "h1.1", "", None, 5,
+                    "bias -> x1", "x1 -> output"),  # fmt: skip
+    ),
+    "playground_diagram.neuron_index": Case(
+        call=diagram.neuron_index,
+        valid=DIAGRAM_SHAPES.flatmap(
+            lambda kw: st.sampled_from(diagram.neuron_names(**kw)).map(
+                lambda n: {**kw, "neuron": n}
+            )
+        ),
+        check=lambda r, kw: r[1] < _diagram_sizes(kw)[r[0]],
+        invalid=bad({**DIAGRAM_SHAPE, "neuron": ""}, "neuron", "h9.1", "bias", None, 5, ""),
     ),
     "playground_data.split": Case(
         call=data.split,

@@ -16,7 +16,7 @@ last finite weights and says what to change. ``snapshot()`` is the widget's ``re
 
 from collections import OrderedDict
 
-from lmwidgets.core import playground_data, schedules
+from lmwidgets.core import playground_data, playground_diagram, schedules
 from lmwidgets.core import playground_model as network
 from lmwidgets.core.choices import check_choice
 from lmwidgets.core.params import check_array, check_number, refusal
@@ -336,6 +336,41 @@ class PlaygroundSession:
         self.forget_divergence()
         self.evaluation = self._evaluate()
 
+    def dense_weights(self):
+        """Each Dense layer's ``(kernel, bias)`` as NumPy copies, hidden layers then the
+        output: ``kernel[i, j]`` is the weight from the column before's neuron i to neuron j."""
+        import keras
+
+        layers = [layer for layer in self._ready().model.layers
+                  if isinstance(layer, keras.layers.Dense)]  # fmt: skip
+        return [
+            (keras.ops.convert_to_numpy(layer.kernel), keras.ops.convert_to_numpy(layer.bias))
+            for layer in layers
+        ]
+
+    def diagram_shape(self):
+        """``(features, layers, n_outputs)``: what ``playground_diagram`` names the parts of."""
+        trainer = self._ready()
+        return self.data["features"], self.network["layers"], trainer.model.outputs[0].shape[-1]
+
+    def set_weight(self, link, value):
+        """Set one weight or bias of the network, named as the diagram names it
+        (``"x1 -> h1.1"``, ``"bias -> output"``; ``playground_diagram.link_names``); training
+        goes on from it, as in the TensorFlow Playground where a weight is edited by hand."""
+        import keras
+
+        value = check_number("value", value)
+        layer, source, target = playground_diagram.link_index(*self.diagram_shape(), link)
+        dense = [layer for layer in self.trainer.model.layers
+                 if isinstance(layer, keras.layers.Dense)][layer]  # fmt: skip
+        variable = dense.bias if source is None else dense.kernel
+        values = keras.ops.convert_to_numpy(variable).copy()
+        values[(target,) if source is None else (source, target)] = value
+        variable.assign(values)
+        self.forget_divergence()
+        self.evaluation = self._evaluate()
+        return value
+
     def forget_divergence(self):
         """The learner changed something: the advice about the last blow-up no longer applies."""
         self.diverged, self.advice = None, ""
@@ -377,12 +412,15 @@ class PlaygroundSession:
         trainer = self.trainer
         report = trainer.evaluate(self.data["grid_features"] if grid else None)
         history = self.history
-        if not history["epoch"] or history["epoch"][-1] != trainer.epoch:
-            history["epoch"].append(trainer.epoch)
-            history["train_loss"].append(report["train_loss"])
-            history["test_loss"].append(report["test_loss"])
-            if len(history["epoch"]) > HISTORY_POINTS:
-                _thin(history)
+        if history["epoch"] and history["epoch"][-1] == trainer.epoch:  # e.g. a weight set
+            history["train_loss"][-1] = report["train_loss"]
+            history["test_loss"][-1] = report["test_loss"]
+            return report
+        history["epoch"].append(trainer.epoch)
+        history["train_loss"].append(report["train_loss"])
+        history["test_loss"].append(report["test_loss"])
+        if len(history["epoch"]) > HISTORY_POINTS:
+            _thin(history)
         return report
 
     def _advice(self):
@@ -431,6 +469,7 @@ class PlaygroundSession:
                 self._scheduled_rate() if self.schedule[0] != "constant" else trainer.learning_rate
             ),
             "n_parameters": int(trainer.model.count_params()),
+            "weights": self.dense_weights(),
             "boundary": boundary,
             "output_grid": output.copy(),
             "neurons": [out.copy() for out in outputs[:-1]],
