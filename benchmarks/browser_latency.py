@@ -116,9 +116,9 @@ def reveal(name, control):
     if shown(widget, control):
         return
     for other, spec in widget.specs.items():
-        if other == control or spec.kind not in ("choice", "buttons", "multi"):
+        if other == control or spec.kind not in ("choice", "buttons", "multi", "part"):
             continue
-        for option in spec.values:
+        for option in spec.values or widget.controls[other].options[1:]:
             widget.controls[other].value = (option,) if spec.kind == "multi" else option
             if shown(widget, control):
                 return
@@ -263,7 +263,7 @@ def actions(page, name, widget, spec, default, continuous, presses):
         values = control_latency.changes(spec, default, presses)
         down_first = kind != "range" and bool(values) and values[0] < default  # at the top
         return _slider(page, box, presses, down_first)
-    if kind == "choice":
+    if kind in ("choice", "part"):
         select = box.locator("select").first
         options = select.locator("option").evaluate_all("os => os.map(o => o.value)")
         start = select.evaluate("s => s.selectedIndex")

@@ -82,6 +82,12 @@ TEXTS = {
         "0.25, 0.1, 0.05",
     ],
 }
+# The Playground's diagram: parts of its default network (2 inputs, layers 4 and 2).
+PARTS = {
+    "neuron": ["x1", "h1.1", "h1.2", "h1.3", "h1.4", "h2.1", "h2.2", "x2", "output"],
+    "link": ["x1 -> h1.1", "x2 -> h1.2", "h1.1 -> h2.1", "h1.4 -> h2.2", "h2.1 -> output",
+             "bias -> h1.3", "bias -> output", "x1 -> h1.4", "none"],
+}  # fmt: skip
 # Where a widget ties controls together (a head count must divide the width).
 VALUES = {
     "ScaleCalculator.d_model": [4096 + 256 * k for k in range(1, 10)],
@@ -140,6 +146,8 @@ def changes(spec, current, count=CHANGES + 1):
         return values
     if kind in ("text", "feature"):
         return TEXTS[spec.name][:count]
+    if kind == "part":
+        return PARTS[spec.name][:count]
     if kind == "toggles":  # the Playground's input features
         options = list(spec.values)
         return [tuple(options[: 2 + k % (len(options) - 1)]) for k in range(count)]

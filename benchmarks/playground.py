@@ -51,6 +51,7 @@ def measure(n_points, train_ratio):
     train_ms = median_ms(trainer.train_epoch)
     evaluate_ms = median_ms(lambda: trainer.evaluate(grid))
     show_ms = median_ms(lambda: playground.render(playground.result))
+    diagram_ms = median_ms(lambda: playground._draw_diagram(playground.result))
     draw_ms = median_ms(playground.draw)
     step_ms = median_ms(lambda: playground.step(1))
     playground.close()
@@ -61,6 +62,7 @@ def measure(n_points, train_ratio):
         "train": train_ms,
         "evaluate": evaluate_ms,
         "show": show_ms,
+        "diagram": diagram_ms,
         "draw": draw_ms,
         "step": step_ms,
     }
@@ -97,6 +99,7 @@ def main():
             ("Keras model.predict(grid) (baseline)", m["predict"], 1.0),
             ("evaluation: train+test+grid, one pass", m["evaluate"], m["predict"] / m["evaluate"]),
             ("drawing: artists updated", m["show"], None),
+            ("  of which the network diagram (links, biases)", m["diagram"], None),
             ("drawing: blit + JPEG", m["draw"], None),
             ("whole epoch with redraw (step(1))", m["step"], None),
         ]

@@ -22,6 +22,13 @@ FEATURES = ("", "x1*x2", "sin(x1) + x2^2", "x1 - 2*x2", "tanh(x1*x2)", "abs(x1)"
 NOT_FEATURES = ("x3", "__import__('os')", "x1.real", "x1 +", "open('f')", "log(x1, 2)",
                 "x1[0]", "lambda: 1", "'a'", "True", "x" * 100, None, 3, ["x1"])  # fmt: skip
 
+PARTS = {
+    "neuron": ("output", "x1", "x2", "h1.1", "h1.4", "h2.2"),
+    "link": ("none", "x1 -> h1.1", "x2 -> h1.4", "bias -> h2.1", "h2.2 -> output",
+             "bias -> output"),
+}  # fmt: skip
+NOT_PARTS = ("", None, 3, "x" * 201, ["x1"], ("output",))
+
 
 def valid(spec):
     """A strategy of the values the control ``spec`` accepts."""
@@ -53,6 +60,8 @@ def valid(spec):
         return st.text("abcdefgh ", min_size=int(spec.low), max_size=min(int(spec.high), 12))
     if kind == "feature":  # the Playground's own input feature, or none
         return st.sampled_from(FEATURES)
+    if kind == "part":  # parts of the default Playground's network (others may not exist)
+        return st.sampled_from(PARTS[spec.name])
     if kind == "layers":
         return st.lists(st.integers(1, network.MAX_NEURONS), max_size=network.MAX_LAYERS)
     if kind == "per_layer":
@@ -101,6 +110,8 @@ def invalid(spec):
         )
     if kind == "feature":
         return st.one_of(st.sampled_from(NOT_FEATURES), st.text("xyz_.()[]'", min_size=1))
+    if kind == "part":
+        return st.sampled_from(NOT_PARTS)
     if kind == "layers":
         return st.one_of(
             st.lists(st.integers(1, 4), min_size=network.MAX_LAYERS + 1, max_size=9),

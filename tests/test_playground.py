@@ -560,7 +560,7 @@ def test_every_heatmap_is_on_one_scale_so_a_weak_neuron_looks_pale():
     neuron = playground.result["neurons"][0]
     assert np.abs(neuron).max() < 0.02
     mosaic = playground._mosaic.get_array()
-    left = module._column_left(1)
+    left = module._column_lefts(2)[1] - module.MOSAIC_ORIGIN[0]
     cell = mosaic[module.GAP : module.GAP + module.CELL, left : left + module.CELL]
     assert np.abs(cell.astype(int) - light).max() <= 10, "scaled alone, it would look strong"
     playground.close()
@@ -651,7 +651,9 @@ def test_every_redraw_over_the_cached_picture_equals_a_full_draw():
     def frame():
         return np.asarray(playground.figure.canvas.buffer_rgba())[..., :3].astype(np.int16)
 
-    changes = [("show_test_data", True), ("discretize", True), ("classes", 2),
+    diagram = [("link", "h2.1 -> output.2"), ("neuron", "h1.3"), ("weight", -4.0),
+               ("link", "bias -> h2.2"), ("neuron", "output.3"), ("layers", (8, 8, 8))]
+    changes = [*diagram, ("show_test_data", True), ("discretize", True), ("classes", 2),
                ("discretize", False), ("dataset", "plane"), ("show_test_data", False)]  # fmt: skip
     for control, value in [*changes, ("step", 3), ("regenerate", None)]:
         if control == "step":

@@ -308,6 +308,15 @@ class Explorer(widgets.VBox):
             self._reverting = False
         self.show_message(f"{describe(error)} Kept {name}={old!r}.", kind="error")
 
+    def show_value(self, name, value):
+        """Show a computed value in control ``name`` (e.g. a weight as training changes it)
+        without it counting as the learner's change: nothing is computed."""
+        self._reverting = True
+        try:
+            self.controls[name].value = value
+        finally:
+            self._reverting = False
+
     def _act(self, method):
         try:
             getattr(self, method)()

@@ -20,6 +20,7 @@ import ipywidgets as widgets
 import traitlets
 
 ROLES = ("data", "model", "live")
+MAX_PART_NAME = 200  # characters of a part's name (a link between two own features is long)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -220,6 +221,22 @@ class FeatureKind(TextKind):
         )  # fmt: skip
 
 
+class PartKind(Kind):
+    """A part of the widget's picture chosen by name (a neuron, a link of a network): a
+    dropdown whose options the widget sets from what the picture has now. The spec checks
+    the form of a name; the widget checks that the part exists and says which do."""
+
+    def check(self, spec, value):
+        if not isinstance(value, str) or not 1 <= len(value) <= MAX_PART_NAME:
+            raise _Refused(f"a name of 1 to {MAX_PART_NAME} characters, as the picture names it")
+        return value
+
+    def build(self, spec, value):
+        return widgets.Dropdown(
+            options=(value,), value=value, description=spec.text, **_style(), **_layout(spec)
+        )
+
+
 def _sequence(value):
     if isinstance(value, str) or not isinstance(value, tuple | list):
         raise _Refused("a list")
@@ -326,6 +343,7 @@ KINDS = {
     "toggle_button": BoolKind(widgets.ToggleButton),
     "text": TextKind(),
     "feature": FeatureKind(),
+    "part": PartKind(),
     "multi": MultiChoiceKind(),
     "toggles": None,  # set below, after ToggleSet
     "range": RangeKind(),

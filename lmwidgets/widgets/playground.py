@@ -16,10 +16,11 @@ lesson should use).
 """
 
 import dataclasses
+import html
 import threading
 import time
 
-from lmwidgets.core import playground_data
+from lmwidgets.core import playground_data, playground_diagram
 from lmwidgets.core import playground_model as network
 from lmwidgets.core.playground_session import (
     DECAY_EPOCHS,
@@ -38,7 +39,9 @@ from lmwidgets.widgets._controls import Action, Control
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
+from matplotlib.lines import Line2D
 
 # The Playground's colours: orange for class 0 (its -1), blue for class 1, then more.
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#8c564b")
@@ -47,12 +50,21 @@ _LIGHT = np.array(to_rgb("#e8eaeb"))
 # Every heatmap on one scale, as the TensorFlow Playground's (heatmap.ts): -1 orange, 0 light,
 # 1 blue, in 31 shades, values beyond clipped; a neuron at +-0.01 looks pale, not strong.
 SHADES = 30
-# The figure's layout in pixels (at 80 dpi), so heatmaps are placed without resampling.
-FIGURE_PIXELS = (768, 336)
+# The figure's layout in pixels (at 80 dpi), so heatmaps are placed without resampling:
+# the network diagram (inputs, hidden layers, links), then the output, then the curves.
+FIGURE_PIXELS = (1040, 336)
+DPI = 80
 CELL, GAP = 30, 4  # a neuron's heatmap and the space between two of a column
-MOSAIC_ORIGIN = (4, 8)
-MOSAIC_SIZE = (7 * (CELL + 3 * GAP) + GAP, 8 * (CELL + GAP) + GAP)
-BOUNDARY_BOX = (318, 24, 4 * GRID_RESOLUTION)  # left, bottom, side: 4 pixels a grid point
+DIAGRAM_LEFT = 70  # the inputs' column; their names to its left
+BOUNDARY_BOX = (560, 24, 4 * GRID_RESOLUTION)  # left, bottom, side: 4 pixels a grid point
+# The diagram's pixels (bottom left, size): from the inputs (a frame's width to their left)
+# to the output, above the colour bar's labels.
+MOSAIC_ORIGIN = (DIAGRAM_LEFT - 4, 16)
+MOSAIC_SIZE = (BOUNDARY_BOX[0] - MOSAIC_ORIGIN[0], network.MAX_NEURONS * (CELL + GAP) + GAP)
+BIAS_MARK = 6  # the side of a bias's square, at its neuron's lower left
+OUTPUT = playground_diagram.OUTPUT
+NO_LINK = "none"
+MAX_WEIGHT = 1000.0  # what the weight box can show and set
 _NOT_GENERATED = ("dataset", "problem", "noise", "n_points", "regenerate")  # own data: fixed
 
 
@@ -155,6 +167,12 @@ class Playground(Explorer):
             (DEFAULTS["activation"],) * len(DEFAULTS["layers"]),
             options=network.FAMILIAR_ACTIVATIONS, role="model",
         ),
+        # The diagram: the neuron whose heatmap is shown large (the TensorFlow Playground's
+        # hover), and a weight or bias to read and to set (its hover, then edit).
+        Control("neuron", "part", playground_diagram.OUTPUT, label="big picture", width="220px"),
+        Control("link", "part", NO_LINK, label="weight of", width="260px"),
+        Control("weight", "float_text", 0.0, low=-MAX_WEIGHT, high=MAX_WEIGHT, saved=False,
+                label="=", width="150px", continuous=False),
     )  # fmt: skip
     ACTIONS = (
         Action("step", icon="step-forward"),
@@ -169,7 +187,8 @@ class Playground(Explorer):
         self._generation = 0  # the play loop that may train (an older one stops)
         self._thread = None
         self._points = None  # the points drawn now
-        self._n_columns = None  # the mosaic's columns drawn now
+        self._diagram = None  # (features, layers, n_outputs) of the diagram drawn now
+        self._weight_given = None  # Playground(link=..., weight=...): set once built
         self.status = widgets.HTML(layout=widgets.Layout(width="440px", margin="0 8px"))
         super().__init__(**settings)
         self.controls["play"].observe(self._on_play, names="value")
@@ -206,6 +225,21 @@ class Playground(Explorer):
         with self.hold_refresh():
             self._pending.append("regenerate")
             seed.value = (seed.value + 1) % (self.specs["seed"].high + 1)
+        return self
+
+    def set_weight(self, link, value):
+        """Set one weight or bias, named as the diagram names it (``"x1 -> h1.1"``,
+        ``"bias -> output"``; the options of the ``link`` control), as picking it and typing a
+        value does; training goes on from it."""
+        value = self.specs["weight"].check(value)
+        if link not in self.controls["link"].options or link == NO_LINK:
+            playground_diagram.link_index(*self._diagram_shape(), link)  # says which exist
+        with self.hold_refresh():
+            self.controls["link"].value = link
+            self.controls["weight"].value = value
+            self._pending.append("weight")  # also when the box shows this value already
+        if self.last_error is not None:
+            raise ValueError(describe(self.last_error))
         return self
 
     def play(self):
@@ -261,7 +295,55 @@ class Playground(Explorer):
             row(c["schedule"], c["decay_epochs"]),
             row(c["regularization"], c["regularization_rate"], c["dropout"], c["preset"]),
             c["layer_activations"],
+            row(c["neuron"], c["link"], c["weight"]),
         ]
+
+    def _apply(self, settings):
+        """The diagram's parts (``neuron``, ``link``, ``weight``) after the rest: which exist
+        depends on the network the other keywords make."""
+        parts = {name: settings.pop(name) for name in ("neuron", "link", "weight")
+                 if name in settings}  # fmt: skip
+        checked = {name: self.specs[name].check(value) for name, value in parts.items()}
+        super()._apply(settings)
+        self._offer_parts()
+        shape = self._diagram_shape()
+        if checked.get("neuron", OUTPUT) != OUTPUT:
+            playground_diagram.neuron_index(*shape, checked["neuron"])  # a refusal if none
+        if checked.get("link", NO_LINK) != NO_LINK:
+            playground_diagram.link_index(*shape, checked["link"])
+        for name in ("neuron", "link"):
+            if name in checked:
+                self.controls[name].value = checked[name]
+        if "weight" in checked:
+            if self.controls["link"].value == NO_LINK:
+                raise ValueError(
+                    f"weight={checked['weight']!r} sets the weight of a link: give link= too, "
+                    "e.g. link='x1 -> h1.1'."
+                )
+            self.controls["weight"].value = self._weight_given = checked["weight"]
+
+    def _diagram_shape(self):
+        """(features, layers, output units) of the network the controls make."""
+        c = self.controls
+        own = (c["own_feature"].value,) if c["own_feature"].value else ()
+        n_outputs = network.output_size(c["problem"].value, c["classes"].value)
+        return (*c["features"].value, *own), c["layers"].value, n_outputs
+
+    def _offer_parts(self):
+        """The neurons and links of the network the controls make, as the pickers' options
+        (a picked part that no longer exists goes back to the output, or no link)."""
+        shape = self._diagram_shape()
+        neurons = playground_diagram.neuron_names(*shape)
+        offered = {
+            "neuron": (OUTPUT, *(name for name in neurons if name != OUTPUT)),
+            "link": (NO_LINK, *playground_diagram.link_names(*shape)),
+        }
+        for name, options in offered.items():
+            control = self.controls[name]
+            if tuple(control.options) != options:
+                value = control.value if control.value in options else options[0]
+                control.options = options
+                control.value = value
 
     def adjust(self, name):
         c, generated = self.controls, self.session.own is None
@@ -303,11 +385,14 @@ class Playground(Explorer):
         points = playground_data.DEFAULT_POINTS
         if problem != problem_before and c["n_points"].value == points[problem_before]:
             c["n_points"].value = points[problem]
+        self._offer_parts()
 
     def enabled(self, name):
         generated = self.session.own is None
         if name == "decay_epochs":
             return self.controls["schedule"].value != "constant"
+        if name == "weight":
+            return self.controls["link"].value != NO_LINK
         if name == "classes":
             return generated and self.controls["dataset"].value in playground_data.MULTI_CLASS
         return generated or name not in _NOT_GENERATED
@@ -342,9 +427,24 @@ class Playground(Explorer):
         if "reset" in changed and not roles & {"data", "model"}:
             session.reset()
         session.tune(s["learning_rate"], s["batch_size"], s["schedule"], s["decay_epochs"])
+        link, shape = s["link"], session.diagram_shape()
+        if self._weight_given is not None:  # Playground(link=..., weight=...)
+            session.set_weight(link, self._weight_given)
+            self._weight_given = None
+        elif link != NO_LINK and "weight" in changed and changed <= {"weight", "link", "play"}:
+            session.set_weight(link, s["weight"])  # the learner typed a weight
+        if s["neuron"] != OUTPUT:
+            playground_diagram.neuron_index(*shape, s["neuron"])  # a refusal if it is gone
         self.notice = (session.advice, "error") if session.advice else self._stopped
-        shown = {name: s[name] for name in ("show_test_data", "discretize")}
-        return {**session.snapshot(), **shown, "playing": s["play"], "message": self.notice[0]}
+        shown = {name: s[name] for name in ("show_test_data", "discretize", "neuron", "link")}
+        result = {**session.snapshot(), **shown, "playing": s["play"], "message": self.notice[0]}
+        result["link_weight"] = None
+        if link != NO_LINK:
+            layer, source, target = playground_diagram.link_index(*shape, link)
+            kernel, bias = result["weights"][layer]
+            value = bias[target] if source is None else kernel[source, target]
+            result["link_weight"] = float(value)
+        return result
 
     # -- playing -----------------------------------------------------------------
 
@@ -380,17 +480,29 @@ class Playground(Explorer):
 
     def build_figure(self):
         width, height = FIGURE_PIXELS
-        figure = new_figure(width / 80, height / 80, dpi=80)
+        figure = new_figure(width / DPI, height / DPI, dpi=DPI)
         # Heatmaps are figure images placed pixel for pixel (pixel_artists): never resampled.
         x0, y0 = MOSAIC_ORIGIN
         self._mosaic = figure.figimage(np.ones((2, 2, 3)), xo=x0, yo=y0, origin="upper")
         top = (y0 + MOSAIC_SIZE[1] + 3) / height
         self._column_titles = [
-            figure.text((x0 + _column_left(i) + CELL / 2) / width, top, "", fontsize=8,
-                        ha="center", va="bottom")
-            for i in range(network.MAX_LAYERS + 1)
+            figure.text(0, top, "", fontsize=8, ha="center", va="bottom")
+            for _ in range(network.MAX_LAYERS + 1)
+        ]
+        self._input_names = [
+            figure.text((DIAGRAM_LEFT - 4) / width, _row_middle(row) / height, "", fontsize=7,
+                        ha="right", va="center")
+            for row in range(network.MAX_NEURONS)
         ]  # fmt: skip
+        # The links: one line per weight, width and colour as the TensorFlow Playground's.
+        self._links = LineCollection([], transform=figure.transFigure, capstyle="butt")
+        figure.add_artist(self._links)
+        self._picked_link = Line2D([], [], transform=figure.transFigure, color="black", lw=0.8,
+                                   ls=(0, (3, 2)))  # fmt: skip
+        figure.add_artist(self._picked_link)
         x0, y0, size = BOUNDARY_BOX
+        self._big_title = figure.text((x0 + size / 2) / width, (y0 + size + 3) / height, "",
+                                      fontsize=8, ha="center", va="bottom")  # fmt: skip
         self._boundary_axes = _bare_axes(figure, (x0 / width, y0 / height, size / width,
                                                   size / height))  # fmt: skip
         # See-through and frameless: the points lie on the heatmap, which is its own edge.
@@ -413,14 +525,16 @@ class Playground(Explorer):
             figure.text((bar_left + offset) / width, (bar_bottom + 1) / height, f"{value:g}",
                         fontsize=7, ha=align, va="bottom")  # fmt: skip
         # The curves are scaled into fixed axes, so the cached background stays.
-        self._loss_axes = _bare_axes(figure, (0.8, 0.56, 0.19, 0.36))
+        right = x0 + size + 24
+        panel = ((right) / width, (width - right - 8) / width)
+        self._loss_axes = _bare_axes(figure, (panel[0], 0.56, panel[1], 0.36))
         self._loss_axes.set_title("loss: train (grey), test (black)", fontsize=7)
         self._loss_axes.set(xlim=(0, 1), ylim=(0, 1.05))
         # Above everything of their axes (zorder 4), so a redraw paints nothing over them:
         # neither the white axes patch nor the titles twice.
         (self._train_curve,) = self._loss_axes.plot([], [], color="0.6", lw=1.2, zorder=4)
         (self._test_curve,) = self._loss_axes.plot([], [], color="black", lw=1.2, zorder=4)
-        self._confusion_axes = _bare_axes(figure, (0.8, 0.07, 0.19, 0.36))
+        self._confusion_axes = _bare_axes(figure, (panel[0], 0.07, panel[1], 0.36))
         self._confusion_axes.set_title("confusion (test): true vs predicted", fontsize=7)
         self._confusion_image = self._confusion_axes.imshow(
             np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, aspect="auto", zorder=4
@@ -439,10 +553,10 @@ class Playground(Explorer):
     def dynamic_artists(self):
         counts = [text for text in self._confusion_counts if text.get_text()]
         return [*self._point_artists, self._train_curve, self._test_curve, self._confusion_image,
-                *counts]  # fmt: skip
+                *counts, self._links, self._picked_link]  # fmt: skip
 
     def background_key(self):
-        return self._n_columns  # the column titles
+        return (self._diagram, self._big_title.get_text())  # the titles and names drawn
 
     def render(self, result):
         if result["points"] is not self._points:
@@ -450,7 +564,10 @@ class Playground(Explorer):
         for artist in self._test_artists:
             artist.set_visible(result["show_test_data"])
         self._boundary_image.set_data(_boundary_pixels(result))
-        self._mosaic.set_data(self._network_mosaic([result["feature_maps"], *result["neurons"]]))
+        self._big_title.set_text(
+            "output" if result["neuron"] == OUTPUT else f"{result['neuron']}, large"
+        )
+        self._draw_diagram(result)
         self._draw_curves(result["history"])
         self._draw_confusion(result.get("confusion_matrix"), result.get("confusion_fractions"))
         parts = [
@@ -462,9 +579,39 @@ class Playground(Explorer):
             parts.append(f"test accuracy {result['test_accuracy']:.1%}")
         if self.settings["schedule"] != "constant":
             parts.append(f"rate {result['learning_rate_now']:.3g}")
+        if result["link_weight"] is not None:
+            parts.append(f"{html.escape(result['link'])}: <b>{result['link_weight']:.4g}</b>")
+            shown = float(np.clip(result["link_weight"], -MAX_WEIGHT, MAX_WEIGHT))
+            if not result["playing"] and self.controls["weight"].value != shown:
+                self.show_value("weight", shown)  # while playing, the line above shows it
         self.status.value = " &nbsp; ".join(parts)
         play = self.controls["play"]
         play.description = play.icon = "pause" if result["playing"] else "play"
+
+    def _draw_diagram(self, result):
+        """The neurons' heatmaps, the links between them and the biases' squares."""
+        shape = (result["features"], result["layers"], result["output_grid"].shape[-1])
+        lefts = _column_lefts(len(result["layers"]) + 1)
+        if self._diagram != shape:  # a new network: new places, titles and input names
+            self._diagram = shape
+            self._links.set_segments(_link_segments(lefts, shape))
+            titles = ["input", *(f"layer {i}" for i in range(1, len(lefts)))]
+            for index, text in enumerate(self._column_titles):
+                shown = index < len(lefts)
+                text.set_visible(shown)
+                text.set_text(titles[index] if shown else "")
+                if shown:
+                    text.set_x((lefts[index] + CELL / 2) / FIGURE_PIXELS[0])
+            for index, text in enumerate(self._input_names):
+                text.set_text(_short(result["features"][index]) if index < len(shape[0]) else "")
+        kernels = np.concatenate([kernel.ravel() for kernel, _ in result["weights"]])
+        self._links.set_linewidths(playground_diagram.link_widths(kernels) * 72 / DPI)
+        self._links.set_colors(_COLORMAP(np.clip((kernels + 1) / 2, 0, 1)))
+        self._mosaic.set_data(_mosaic_pixels(result, lefts))
+        picked = None if result["link"] == NO_LINK else _picked_segment(result, lefts)
+        self._picked_link.set_visible(picked is not None)
+        if picked is not None:
+            self._picked_link.set_data(*zip(*picked, strict=True))
 
     def _draw_points(self, result):
         """The train (white edge) and test (black edge) points, once per dataset."""
@@ -495,23 +642,6 @@ class Playground(Explorer):
         if size:
             self._confusion_image.set_data(np.zeros((size, size)))
             self._confusion_image.set_extent((-0.5, size - 0.5, size - 0.5, -0.5))
-
-    def _network_mosaic(self, columns):
-        """Every feature's and neuron's heatmap, a column per layer, as one RGB image."""
-        image = np.full((MOSAIC_SIZE[1], MOSAIC_SIZE[0], 3), 255, dtype=np.uint8)
-        for col, maps in enumerate(columns):
-            cells = shades(_resize(maps[::-1], CELL))
-            left = _column_left(col)
-            for row in range(maps.shape[-1]):
-                top = GAP + row * (CELL + GAP)
-                image[top : top + CELL, left : left + CELL] = cells[:, :, row]
-        if self._n_columns != len(columns):
-            self._n_columns = len(columns)
-            titles = ["input"] + [f"layer {i}" for i in range(1, len(columns))]
-            for index, text in enumerate(self._column_titles):
-                text.set_visible(index < len(columns))
-                text.set_text(titles[index] if index < len(columns) else "")
-        return image
 
     def _draw_curves(self, history):
         epochs = np.asarray(history["epoch"], dtype=float)
@@ -544,8 +674,115 @@ def _bare_axes(figure, rect):
     return axes
 
 
-def _column_left(column):
-    return GAP + column * (CELL + 3 * GAP)
+MOSAIC_TOP = MOSAIC_ORIGIN[1] + MOSAIC_SIZE[1]  # in figure pixels from the bottom
+
+
+def _column_lefts(n_columns):
+    """The left edge (pixels) of each column of the diagram, spread up to the output."""
+    pitch = (BOUNDARY_BOX[0] - DIAGRAM_LEFT) / n_columns
+    return [DIAGRAM_LEFT + round(column * pitch) for column in range(n_columns)]
+
+
+def _row_top(row):
+    """A neuron's top edge in the diagram's pixels (rows from its top)."""
+    return GAP + row * (CELL + GAP)
+
+
+def _row_middle(row):
+    """A neuron's middle in figure pixels from the bottom."""
+    return MOSAIC_TOP - _row_top(row) - CELL / 2
+
+
+def _output_middle(unit, n_outputs):
+    """Where output unit ``unit``'s links end: along the output's left edge."""
+    _, bottom, side = BOUNDARY_BOX
+    return bottom + side * (n_outputs - unit - 0.5) / n_outputs
+
+
+def _segment(lefts, layer, source, target, n_outputs):
+    """The link of weight ``kernel[layer][source, target]``, in figure pixels."""
+    start = (lefts[layer] + CELL, _row_middle(source))
+    if layer + 1 < len(lefts):
+        return start, (lefts[layer + 1], _row_middle(target))
+    return start, (BOUNDARY_BOX[0], _output_middle(target, n_outputs))
+
+
+def _link_segments(lefts, shape):
+    """Every weight's link, in the order of the kernels' values (row by row), as fractions
+    of the figure (what ``transFigure`` takes)."""
+    features, layers, n_outputs = shape
+    sizes = [len(features), *layers, n_outputs]
+    scale = np.array(FIGURE_PIXELS, dtype=float)
+    return [
+        np.array(_segment(lefts, layer, source, target, n_outputs)) / scale
+        for layer in range(len(sizes) - 1)
+        for source in range(sizes[layer])
+        for target in range(sizes[layer + 1])
+    ]
+
+
+def _picked_segment(result, lefts):
+    """The picked weight's link (figure fractions), or None for a bias."""
+    shape = (result["features"], result["layers"], result["output_grid"].shape[-1])
+    layer, source, target = playground_diagram.link_index(*shape, result["link"])
+    if source is None:
+        return None
+    return np.array(_segment(lefts, layer, source, target, shape[2])) / FIGURE_PIXELS
+
+
+def _bias_square(lefts, layer, target, n_outputs):
+    """(top, left) in the diagram's pixels of the bias square of ``layer``'s neuron
+    ``target``: at a hidden neuron's lower left, beside the output's link end (``lefts``:
+    the columns' left edges in the diagram's pixels)."""
+    if layer + 1 < len(lefts):
+        return _row_top(target) + CELL - BIAS_MARK, lefts[layer + 1] - BIAS_MARK - 2
+    middle = MOSAIC_TOP - _output_middle(target, n_outputs)
+    right = BOUNDARY_BOX[0] - MOSAIC_ORIGIN[0]
+    return round(middle - BIAS_MARK / 2), right - BIAS_MARK - 2
+
+
+def _mosaic_pixels(result, lefts):
+    """The diagram's pixels: every input's and neuron's heatmap on the one scale, a square
+    per bias in its colour, a frame around the picked neuron or bias."""
+    image = np.full((MOSAIC_SIZE[1], MOSAIC_SIZE[0], 3), 255, dtype=np.uint8)
+    lefts = [left - MOSAIC_ORIGIN[0] for left in lefts]  # figure pixels to the diagram's
+    for column, maps in enumerate([result["feature_maps"], *result["neurons"]]):
+        cells = shades(_resize(maps[::-1], CELL))
+        left = lefts[column]
+        for row in range(maps.shape[-1]):
+            top = _row_top(row)
+            image[top : top + CELL, left : left + CELL] = cells[:, :, row]
+    n_outputs = result["output_grid"].shape[-1]
+    for layer, (_, bias) in enumerate(result["weights"]):
+        colors = np.asarray(_COLORMAP(np.clip((bias + 1) / 2, 0, 1), bytes=True))[:, :3]
+        for target, color in enumerate(colors):
+            top, left = _bias_square(lefts, layer, target, n_outputs)
+            image[top : top + BIAS_MARK, left : left + BIAS_MARK] = color
+    shape = (result["features"], result["layers"], n_outputs)
+    if result["neuron"] != OUTPUT:
+        column, row = playground_diagram.neuron_index(*shape, result["neuron"])
+        if column < len(lefts):
+            _frame(image, _row_top(row) - 2, lefts[column] - 2, CELL + 4)
+    if result["link"] != NO_LINK:
+        layer, source, target = playground_diagram.link_index(*shape, result["link"])
+        if source is None:
+            top, left = _bias_square(lefts, layer, target, n_outputs)
+            _frame(image, top - 2, left - 2, BIAS_MARK + 4)
+    return image
+
+
+def _frame(image, top, left, side):
+    """A black square outline (2 pixels) on ``image``."""
+    top, left = max(top, 0), max(left, 0)
+    image[top : top + side, left : left + 2] = 0
+    image[top : top + side, left + side - 2 : left + side] = 0
+    image[top : top + 2, left : left + side] = 0
+    image[top + side - 2 : top + side, left : left + side] = 0
+
+
+def _short(name, limit=12):
+    """An input's name short enough for the space left of the diagram."""
+    return name if len(name) <= limit else name[: limit - 1] + "\u2026"
 
 
 def _resize(maps, size):
@@ -565,6 +802,15 @@ def _boundary_pixels(result):
     Playground's tanh output), or the classes' colours; each point's sign or likeliest
     class alone with ``discretize``."""
     output, discretize = result["output_grid"], result.get("discretize", False)
+    neuron = result.get("neuron", OUTPUT)
+    if neuron != OUTPUT:  # a neuron's own heatmap, large
+        shape = (result["features"], result["layers"], output.shape[-1])
+        column, row = playground_diagram.neuron_index(*shape, neuron)
+        maps = [result["feature_maps"], *result["neurons"], output][column]
+        value = maps[..., row]
+        if column > len(result["layers"]) and result["problem"] == "classification":
+            value = 2 * value - 1 if result["preset"] == "keras" else value
+        return _resize(shades(value)[::-1], BOUNDARY_BOX[2])
     if result["problem"] == "regression" or output.shape[-1] == 1:
         value = output[..., 0]  # a value, or the TensorFlow Playground's tanh: -1 .. 1
         if result["problem"] == "classification" and result["preset"] == "keras":
