@@ -123,7 +123,7 @@ class Playground(Explorer):
         ),
         # Your own input feature, e.g. "x1*x2 + sin(x1)", beside the toggled ones.
         Control("own_feature", "feature", "", role="model", label="your feature",
-                width="300px", continuous=False),
+                width="240px", continuous=False),
         Control("layers", "layers", DEFAULTS["layers"], role="model"),
         Control(
             "learning_rate", "choice", DEFAULTS["learning_rate"],
@@ -189,7 +189,9 @@ class Playground(Explorer):
         self._points = None  # the points drawn now
         self._diagram = None  # (features, layers, n_outputs) of the diagram drawn now
         self._weight_given = None  # Playground(link=..., weight=...): set once built
-        self.status = widgets.HTML(layout=widgets.Layout(width="440px", margin="0 8px"))
+        # One line: it moves below the buttons when too long, never wraps inside.
+        self.status = widgets.HTML(layout=widgets.Layout(margin="0 8px"))
+        self.status.add_class("lmw-playground-status")
         super().__init__(**settings)
         self.controls["play"].observe(self._on_play, names="value")
         self._on_play()  # Playground(play=True) plays at once
@@ -279,23 +281,43 @@ class Playground(Explorer):
         return tuple(specs.values())
 
     def arrange(self):
+        """The TensorFlow Playground's layout: a top bar (run, rate, activation,
+        regularization, problem), then columns for the data, the features, the hidden layers
+        and the output, above the picture whose columns follow the same order."""
         c, b = self.controls, self.buttons
 
         def row(*items):
             return widgets.HBox(list(items), layout=widgets.Layout(flex_flow="row wrap"))
 
+        def column(title, names, width):
+            items = [c[name] if name in c else b[name] for name in names]
+            for item in items:
+                item.layout.width = "100%"  # each control as wide as its column
+            heading = widgets.HTML(f"<b>{title}</b>")
+            box = widgets.VBox([heading, *items], layout=widgets.Layout(
+                width=width, margin="0 8px 0 0", flex="0 0 auto"))  # fmt: skip
+            if all(name in self._hidden for name in names):
+                box.layout.display = "none"
+            return box
+
+        for name in ("features", "layer_activations"):
+            c[name].layout.flex_flow = "row wrap"
+        # Four columns side by side in a notebook 850 pixels wide (JupyterLab at 1,280 with
+        # its file browser open); narrower, they wrap two by two.
+        columns = [
+            column("DATA", ("dataset", "classes", "regenerate", "seed", "noise", "train_ratio",
+                            "n_points", "batch_size"), "200px"),  # fmt: skip
+            column("FEATURES", ("features", "own_feature"), "180px"),
+            column("HIDDEN LAYERS", ("layers", "layer_activations", "optimizer", "loss",
+                                     "dropout", "preset"), "240px"),  # fmt: skip
+            column("OUTPUT", ("show_test_data", "discretize", "neuron", "link", "weight"),
+                   "170px"),  # fmt: skip
+        ]
         return [
             row(c["play"], b["step"], b["reset"], self.status, c["stop_after_epochs"]),
-            row(c["problem"], c["dataset"], c["classes"], b["regenerate"], c["seed"]),
-            row(c["noise"], c["train_ratio"], c["n_points"], c["batch_size"]),
-            row(c["show_test_data"], c["discretize"]),
-            row(c["features"], c["own_feature"]),
-            c["layers"],
-            row(c["learning_rate"], c["activation"], c["optimizer"], c["loss"]),
-            row(c["schedule"], c["decay_epochs"]),
-            row(c["regularization"], c["regularization_rate"], c["dropout"], c["preset"]),
-            c["layer_activations"],
-            row(c["neuron"], c["link"], c["weight"]),
+            row(c["learning_rate"], c["schedule"], c["decay_epochs"], c["activation"],
+                c["regularization"], c["regularization_rate"], c["problem"]),  # fmt: skip
+            widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap")),
         ]
 
     def _apply(self, settings):
@@ -584,7 +606,7 @@ class Playground(Explorer):
             shown = float(np.clip(result["link_weight"], -MAX_WEIGHT, MAX_WEIGHT))
             if not result["playing"] and self.controls["weight"].value != shown:
                 self.show_value("weight", shown)  # while playing, the line above shows it
-        self.status.value = " &nbsp; ".join(parts)
+        self.status.value = f'<span style="white-space: nowrap">{" &nbsp; ".join(parts)}</span>'
         play = self.controls["play"]
         play.description = play.icon = "pause" if result["playing"] else "play"
 
