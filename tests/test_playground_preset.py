@@ -47,6 +47,47 @@ def nn_ts_update(weights, biases, points, targets, learning_rate, rate, output):
     return weights, biases
 
 
+def nn_ts_epochs(weights, biases, points, targets, learning_rate, rate, batch_size, epochs):
+    """playground.ts ``oneStep``, ``epochs`` times: the points in their order, an update when
+    ``(i + 1) % batchSize === 0`` for the point's index i in this epoch; the derivatives of
+    the points after the last update stay accumulated into the next epoch's first batch."""
+    pending = []
+    for _ in range(epochs):
+        for i, (point, target) in enumerate(zip(points, targets, strict=True)):
+            pending.append((point, target))
+            if (i + 1) % batch_size == 0:
+                xs, ts = zip(*pending, strict=True)
+                weights, biases = nn_ts_update(weights, biases, xs, ts, learning_rate, rate,
+                                               "tanh")  # fmt: skip
+                pending = []
+    return weights, biases
+
+
+def test_epochs_follow_the_tensorflow_playgrounds_batches():
+    """25 points in batches of 10: each epoch updates after points 10 and 20 of its own count,
+    and the 5 left over join the next epoch's first batch (15 points), as in oneStep."""
+    rng = np.random.default_rng(11)
+    points = rng.uniform(-6, 6, (25, 2)).astype("float32")
+    labels = (points[:, 0] ** 2 + points[:, 1] ** 2 < 9).astype(int)
+    model = network.build_model(2, (4, 2), "tanh", "classification", regularization="l2",
+                                regularization_rate=0.003, seed=5, preset=PRESET)  # fmt: skip
+    trainer = network.Trainer(model, network.make_optimizer("sgd", 0.1), "half_squared_error",
+                              batch_size=10, seed=0, preset=PRESET)  # fmt: skip
+    trainer.set_data(points, labels, points[:3], labels[:3])
+    before = model.get_weights()
+    for _ in range(3):
+        trainer.train_epoch()
+    weights, biases = nn_ts_epochs(before[0::2], before[1::2], points, 2.0 * labels - 1, 0.1,
+                                   0.003, batch_size=10, epochs=3)  # fmt: skip
+    after = model.get_weights()
+    theirs_all = [w for pair in zip(weights, biases, strict=True) for w in pair]
+    for ours, theirs in zip(after, theirs_all, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+    assert len(trainer._carried[0]) == 5, "the last 5 points wait for the next epoch"
+    trainer.reset(5)
+    assert trainer._carried is None
+
+
 @pytest.mark.parametrize(
     "problem, layers, learning_rate, rate",
     [("classification", (4, 2), 0.03, 0.0), ("classification", (3,), 0.3, 0.03),

@@ -331,6 +331,7 @@ class Trainer:
         else:
             self._forward = self._keras_forward
         empty = np.zeros((0, model.inputs[0].shape[-1]))
+        self._carried = None  # the preset's points waiting for the next epoch's first batch
         self.set_data(empty, np.zeros(0), empty, np.zeros(0))
         self.epoch = 0
         self._rng = np.random.default_rng(seed)
@@ -375,6 +376,7 @@ class Trainer:
         self.learning_rate = learning_rate
         self.epoch = 0
         self._rng = np.random.default_rng(seed)
+        self._carried = None
 
     def take_over(self, other):
         """Go on from ``other``'s run as if it had been this trainer's: its weights, optimizer
@@ -388,6 +390,7 @@ class Trainer:
             variable.assign(value.value)
         self.learning_rate, self.batch_size = other.learning_rate, other.batch_size
         self.epoch = other.epoch
+        self._carried = other._carried
         self._rng = np.random.default_rng()
         self._rng.bit_generator.state = other._rng.bit_generator.state
 
@@ -418,10 +421,13 @@ class Trainer:
             raise ValueError("No training points: call set_data first.")
         batch_size = min(self.batch_size, len(self.x_train))
         n_batches = len(self.x_train) // batch_size
-        order = self._rng.permutation(len(self.x_train))[: n_batches * batch_size]
-        x = self.x_train[order].reshape(n_batches, batch_size, -1)
-        y = self.y_train[order].reshape(n_batches, batch_size, -1)
-        loss, finite = self._train_epoch(x, y)
+        if self.preset == "tensorflow_playground":
+            loss, finite = self._playground_epoch(batch_size, n_batches)
+        else:
+            order = self._rng.permutation(len(self.x_train))[: n_batches * batch_size]
+            x = self.x_train[order].reshape(n_batches, batch_size, -1)
+            y = self.y_train[order].reshape(n_batches, batch_size, -1)
+            loss, finite = self._train_epoch(x, y)
         if not finite:
             raise TrainingDiverged(
                 f"diverged at epoch {self.epoch + 1}: the loss became {loss}",
@@ -430,6 +436,32 @@ class Trainer:
             )
         self.epoch += 1
         return loss
+
+    def _playground_epoch(self, batch_size, n_batches):
+        """One epoch in the TensorFlow Playground's order (playground.ts, ``oneStep``): the
+        training points in their fixed order, an update after every ``batch_size`` points
+        counted from the epoch's start; the points left over at the end are kept and join
+        the next epoch's first batch (its derivatives accumulate until then)."""
+        x, y, used = self.x_train, self.y_train, n_batches * batch_size
+        carried_x, carried_y = (x[:0], y[:0]) if self._carried is None else self._carried
+        first_x = np.concatenate([carried_x, x[:batch_size]])[None]
+        first_y = np.concatenate([carried_y, y[:batch_size]])[None]
+        import keras
+
+        state = (*self.model.weights, *self.optimizer.variables)
+        saved = [keras.ops.convert_to_numpy(v.value).copy() for v in state]
+        loss, finite = self._train_epoch(first_x, first_y)
+        if finite and n_batches > 1:
+            rest_x = x[batch_size:used].reshape(n_batches - 1, batch_size, -1)
+            rest_y = y[batch_size:used].reshape(n_batches - 1, batch_size, -1)
+            rest, finite = self._train_epoch(rest_x, rest_y)
+            loss = (loss + rest * (n_batches - 1)) / n_batches
+        if not finite:  # as a diverged epoch leaves them: as they were before it
+            for variable, value in zip(state, saved, strict=True):
+                variable.assign(value)
+            return loss, finite
+        self._carried = (x[used:], y[used:])
+        return loss, finite
 
     def _keras_forward(self, x):
         import keras
