@@ -368,7 +368,7 @@ def _tf_loop(step, length):
     return run_tf
 
 
-def train_epoch_function(model, optimizer, loss_fn, forward=None):
+def train_epoch_function(model, optimizer, loss_fn, forward=None, after_step=None):
     """``epoch(x_batches, y_batches) -> (mean_loss, finite)``: train ``model`` in place.
 
     Trains on minibatches ``x_batches[i], y_batches[i]`` with ``optimizer`` (built) and
@@ -377,21 +377,25 @@ def train_epoch_function(model, optimizer, loss_fn, forward=None):
     (``jax_train_epoch``), on TensorFlow the whole epoch is one ``tf.function``, on PyTorch
     a plain loop of forward, ``torch.autograd.grad`` and ``optimizer.apply``. ``forward(x)``
     computes the predictions in training mode on TensorFlow and PyTorch (default:
-    ``model(x, training=True)``). Where a loss or weight turns NaN or infinite, ``finite``
-    is False and the model and optimizer keep the state they had before the epoch.
+    ``model(x, training=True)``). ``after_step(before, after, learning_rate)``, if given,
+    returns the trainable values to keep after each update from those before and after it
+    (backend tensors; ``keras.ops`` only). Where a loss or weight turns NaN or infinite,
+    ``finite`` is False and the model and optimizer keep the state they had before the epoch.
     """
     import keras
     import numpy as np
 
     name = backend_name()
     if name == "jax":
-        return jax_train_epoch(model, optimizer, loss_fn)
+        return jax_train_epoch(model, optimizer, loss_fn, after_step)
     forward = forward or (lambda x: model(x, training=True))
 
     def loss_of(x, y):
         return loss_fn(y, forward(x)) + sum(model.losses)
 
-    run = (_tf_epoch if name == "tensorflow" else _torch_epoch)(model, optimizer, loss_of)
+    run = (_tf_epoch if name == "tensorflow" else _torch_epoch)(
+        model, optimizer, loss_of, after_step
+    )
     state = (*model.trainable_variables, *model.non_trainable_variables, *optimizer.variables)
 
     def epoch(x_batches, y_batches):
@@ -409,7 +413,14 @@ def train_epoch_function(model, optimizer, loss_fn, forward=None):
     return epoch
 
 
-def _torch_epoch(model, optimizer, loss_of):
+def _after_step(trainable, before, optimizer, after_step):
+    """Assign ``after_step``'s values (see ``train_epoch_function``) to the trainable ones."""
+    kept = after_step(before, [v.value for v in trainable], optimizer.learning_rate)
+    for variable, value in zip(trainable, kept, strict=True):
+        variable.assign(value)
+
+
+def _torch_epoch(model, optimizer, loss_of, after_step=None):
     import torch
 
     trainable = model.trainable_variables
@@ -420,14 +431,18 @@ def _torch_epoch(model, optimizer, loss_of):
             with torch.enable_grad():
                 loss = loss_of(x, y)
             grads = torch.autograd.grad(loss, [v.value for v in trainable])
+            before = [v.value.detach().clone() for v in trainable] if after_step else None
             optimizer.apply(grads, trainable)
+            if after_step:
+                with torch.no_grad():
+                    _after_step(trainable, before, optimizer, after_step)
             total += loss.detach()
         return total / max(len(x_batches), 1)
 
     return run
 
 
-def _tf_epoch(model, optimizer, loss_of):
+def _tf_epoch(model, optimizer, loss_of, after_step=None):
     import tensorflow as tf
 
     trainable = model.trainable_variables
@@ -440,14 +455,17 @@ def _tf_epoch(model, optimizer, loss_of):
             with tf.GradientTape() as tape:
                 loss = loss_of(x_batches[index], y_batches[index])
             grads = tape.gradient(loss, [v.value for v in trainable])
+            before = [tf.identity(v.value) for v in trainable] if after_step else None
             optimizer.apply(grads, trainable)
+            if after_step:
+                _after_step(trainable, before, optimizer, after_step)
             total += loss
         return total / tf.cast(tf.maximum(n_batches, 1), total.dtype)
 
     return run
 
 
-def jax_train_epoch(model, optimizer, loss_fn):
+def jax_train_epoch(model, optimizer, loss_fn, after_step=None):
     """JAX only: ``epoch(x_batches, y_batches) -> (mean_loss, finite)``, trained in place.
 
     Trains ``model`` on minibatches ``x_batches[i], y_batches[i]`` with ``optimizer``
@@ -456,7 +474,8 @@ def jax_train_epoch(model, optimizer, loss_fn):
     Keras' ``stateless_call`` and ``optimizer.stateless_apply``: a fraction of what a
     ``fit`` or ``train_on_batch`` call costs in Python. The step is compiled once per
     minibatch shape. Where a loss or weight turns NaN or infinite, ``finite`` is False
-    and the model keeps the weights it had before the epoch.
+    and the model keeps the weights it had before the epoch. ``after_step``: as in
+    ``train_epoch_function``.
     """
     import jax
     import jax.numpy as jnp
@@ -469,12 +488,20 @@ def jax_train_epoch(model, optimizer, loss_fn):
         return loss_fn(y, y_pred) + sum(losses), non_trainable
 
     value_and_grad = jax.value_and_grad(loss_and_state, has_aux=True)
+    rate_index = next(
+        (i for i, v in enumerate(optimizer.variables) if v.path.endswith("/learning_rate")), None
+    )
+    if after_step is not None and rate_index is None:
+        raise ValueError("after_step needs an optimizer whose learning rate is a variable.")
 
     @jax.jit
     def step(state, x, y):
         trainable, non_trainable, optimizer_state, loss_sum = state
         (loss, non_trainable), grads = value_and_grad(trainable, non_trainable, x, y)
+        before = trainable
         trainable, optimizer_state = optimizer.stateless_apply(optimizer_state, grads, trainable)
+        if after_step is not None:
+            trainable = after_step(before, trainable, optimizer_state[rate_index])
         return trainable, non_trainable, optimizer_state, loss_sum + loss
 
     @jax.jit

@@ -16,9 +16,11 @@ pytestmark = pytest.mark.backends
 PRESET = "tensorflow_playground"
 
 
-def nn_ts_update(weights, biases, points, targets, learning_rate, rate, output):
+def nn_ts_update(weights, biases, points, targets, learning_rate, rate, output, l1=False):
     """One ``oneStep`` batch of nn.ts: per point forwardProp and backProp (accumulating the
-    derivatives), then updateWeights with L2 (its ``der(w) = w``, read before the update)."""
+    derivatives), then updateWeights with L2 (its ``der(w) = w``, read before the update), or
+    with ``l1`` L1 (``der(w) = sign(w)``; a weight its L1 step carries across 0 becomes 0 and
+    dead, skipped by every later update: here, a weight at 0)."""
     weights = [np.array(w, dtype=float) for w in weights]
     biases = [np.array(b, dtype=float) for b in biases]
     acc_w = [np.zeros_like(w) for w in weights]
@@ -41,13 +43,19 @@ def nn_ts_update(weights, biases, points, targets, learning_rate, rate, output):
     n = len(points)
     for index in range(len(weights)):
         biases[index] -= learning_rate * acc_b[index] / n
-        regul_der = weights[index].copy()  # RegularizationFunction.L2.der(weight), before
-        weights[index] = weights[index] - (learning_rate / n) * acc_w[index]
-        weights[index] = weights[index] - (learning_rate * rate) * regul_der
+        old = weights[index].copy()
+        regul_der = np.sign(old) if l1 else old  # RegularizationFunction.*.der(weight), before
+        stepped = old - (learning_rate / n) * acc_w[index]
+        new = stepped - (learning_rate * rate) * regul_der
+        if l1:
+            new[stepped * new < 0] = 0.0  # crossed 0: set to 0, the link is dead
+            new[old == 0] = 0.0  # a dead link: `continue`, never updated again
+        weights[index] = new
     return weights, biases
 
 
-def nn_ts_epochs(weights, biases, points, targets, learning_rate, rate, batch_size, epochs):
+def nn_ts_epochs(weights, biases, points, targets, learning_rate, rate, batch_size, epochs,
+                 l1=False):  # fmt: skip
     """playground.ts ``oneStep``, ``epochs`` times: the points in their order, an update when
     ``(i + 1) % batchSize === 0`` for the point's index i in this epoch; the derivatives of
     the points after the last update stay accumulated into the next epoch's first batch."""
@@ -58,7 +66,7 @@ def nn_ts_epochs(weights, biases, points, targets, learning_rate, rate, batch_si
             if (i + 1) % batch_size == 0:
                 xs, ts = zip(*pending, strict=True)
                 weights, biases = nn_ts_update(weights, biases, xs, ts, learning_rate, rate,
-                                               "tanh")  # fmt: skip
+                                               "tanh", l1)  # fmt: skip
                 pending = []
     return weights, biases
 
@@ -86,6 +94,32 @@ def test_epochs_follow_the_tensorflow_playgrounds_batches():
     assert len(trainer._carried[0]) == 5, "the last 5 points wait for the next epoch"
     trainer.reset(5)
     assert trainer._carried is None
+
+
+def test_l1_kills_links_as_the_tensorflow_playground_does():
+    """With L1, a weight its L1 step carries across 0 becomes 0 and stays there (a dead link,
+    nn.ts updateWeights); Keras' L1 alone would move it on to the other side."""
+    rng = np.random.default_rng(4)
+    points = rng.uniform(-6, 6, (30, 2)).astype("float32")
+    labels = (points[:, 0] * points[:, 1] >= 0).astype(int)
+    model = network.build_model(2, (4, 2), "tanh", "classification", regularization="l1",
+                                regularization_rate=0.1, seed=2, preset=PRESET)  # fmt: skip
+    trainer = network.Trainer(model, network.make_optimizer("sgd", 0.3), "half_squared_error",
+                              batch_size=10, seed=0, preset=PRESET)  # fmt: skip
+    trainer.set_data(points, labels, points[:3], labels[:3])
+    before = model.get_weights()
+    for _ in range(5):
+        trainer.train_epoch()
+    weights, biases = nn_ts_epochs(before[0::2], before[1::2], points, 2.0 * labels - 1, 0.3,
+                                   0.1, batch_size=10, epochs=5, l1=True)  # fmt: skip
+    after = model.get_weights()
+    dead = sum(int((w == 0).sum()) for w in weights)
+    assert dead >= 3, f"the case kills links ({dead})"
+    for ours, theirs in zip(after[0::2], weights, strict=True):
+        np.testing.assert_array_equal(ours == 0, theirs == 0)  # the same links dead
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+    for ours, theirs in zip(after[1::2], biases, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize(

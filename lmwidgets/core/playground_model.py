@@ -324,8 +324,9 @@ class Trainer:
             np.asarray(v.value) for v in (*model.non_trainable_variables, *optimizer.variables)
         ]
         self._train_epoch = backend.train_epoch_function(
-            model, optimizer, loss_fn, forward=_layers_in_order(model)
-        )
+            model, optimizer, loss_fn, forward=_layers_in_order(model),
+            after_step=_dead_links(model) if preset == "tensorflow_playground" else None,
+        )  # fmt: skip
         if backend.backend_name() == "jax":
             self._forward = backend.jax_forward(self._probe)
         else:
@@ -580,6 +581,37 @@ def predicted_classes(output, threshold=0.5):
     if output.shape[-1] == 1:
         return (output[..., 0] >= threshold).astype("int32")
     return np.argmax(output, axis=-1).astype("int32")
+
+
+def _dead_links(model):
+    """The TensorFlow Playground's L1 rule (nn.ts, ``updateWeights``), for
+    ``backend.train_epoch_function``'s ``after_step``: a weight that its L1 step (rate times
+    its sign, after the gradient's step) carries across 0 becomes 0 and stays 0, a dead link
+    no update moves again (here: a weight at exactly 0 stays there). None without L1."""
+    import keras
+    from keras import ops
+
+    rates = {}
+    for layer in model.layers:
+        penalty = getattr(layer, "kernel_regularizer", None)
+        if isinstance(penalty, keras.regularizers.L1) and penalty.l1 > 0:
+            rates[id(layer.kernel)] = float(penalty.l1)
+    if not rates:
+        return None
+    kernel_rates = [rates.get(id(v)) for v in model.trainable_variables]
+
+    def after_step(before, after, learning_rate):
+        kept = []
+        for old, new, rate in zip(before, after, kernel_rates, strict=True):
+            if rate is None:  # a bias: never penalized
+                kept.append(new)
+                continue
+            gradient_step = new + learning_rate * rate * ops.sign(old)  # before the L1 step
+            dead = ops.logical_or(ops.less(gradient_step * new, 0), ops.equal(old, 0))
+            kept.append(ops.where(dead, ops.zeros_like(new), new))
+        return kept
+
+    return after_step
 
 
 def _layers_in_order(model):
