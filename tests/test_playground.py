@@ -594,7 +594,11 @@ def test_regenerate_draws_new_points_and_keeps_the_network_as_in_the_tensorflow_
     assert playground.result["epoch"] == 3 and playground.result["history"]["epoch"] == history
     playground.step(1)
     assert playground.result["epoch"] == 4, "and training goes on from there"
-    playground.controls["noise"].value = 10  # the TensorFlow Playground resets here
+    points = playground.result["points"][0].copy()
+    playground.controls["noise"].value = 10  # noisier points, the same network goes on
+    assert not np.array_equal(playground.result["points"][0], points), "new points"
+    assert playground.result["epoch"] == 4
+    playground.controls["n_points"].value = 300  # another dataset size: a fresh network
     assert playground.result["epoch"] == 0
     playground.close()
 

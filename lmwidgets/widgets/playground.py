@@ -432,7 +432,9 @@ class Playground(Explorer):
         data = ("dataset", "n_points", "noise", "classes", "train_ratio", "seed")
         data = {name: s[name] for name in data}
         data["features"] = (*s["features"], *([s["own_feature"]] if s["own_feature"] else []))
-        if changed == {"regenerate", "seed"}:  # new points, the same network goes on
+        # New points, the same network goes on: regenerate, as in the TensorFlow Playground,
+        # and a new noise level (there it also resets the network).
+        if changed in ({"regenerate", "seed"}, {"noise"}):
             session.make_data(**data)
             session.keep_network()
         elif roles & {"data", "model"}:
@@ -599,8 +601,7 @@ class Playground(Explorer):
         ]
         if "test_accuracy" in result:
             parts.append(f"test accuracy {result['test_accuracy']:.1%}")
-        if self.settings["schedule"] != "constant":
-            parts.append(f"rate {result['learning_rate_now']:.3g}")
+        parts.append(f"rate {result['learning_rate_now']:.3g}")  # this epoch's, scheduled or not
         if result["link_weight"] is not None:
             parts.append(f"{html.escape(result['link'])}: <b>{result['link_weight']:.4g}</b>")
             shown = float(np.clip(result["link_weight"], -MAX_WEIGHT, MAX_WEIGHT))
