@@ -71,23 +71,30 @@ def nn_ts_epochs(weights, biases, points, targets, learning_rate, rate, batch_si
     return weights, biases
 
 
+def trained_with_the_preset(points, labels, regularization, rate, learning_rate, seed, epochs):
+    """A (4, 2) tanh network with the preset trained ``epochs`` epochs in batches of 10:
+    ``(trainer, weights before, weights after)``."""
+    model = network.build_model(2, (4, 2), "tanh", "classification", regularization=regularization,
+                                regularization_rate=rate, seed=seed, preset=PRESET)  # fmt: skip
+    trainer = network.Trainer(model, network.make_optimizer("sgd", learning_rate),
+                              "half_squared_error", batch_size=10, seed=0,
+                              preset=PRESET)  # fmt: skip
+    trainer.set_data(points, labels, points[:3], labels[:3])
+    before = model.get_weights()
+    for _ in range(epochs):
+        trainer.train_epoch()
+    return trainer, before, model.get_weights()
+
+
 def test_epochs_follow_the_tensorflow_playgrounds_batches():
     """25 points in batches of 10: each epoch updates after points 10 and 20 of its own count,
     and the 5 left over join the next epoch's first batch (15 points), as in oneStep."""
     rng = np.random.default_rng(11)
     points = rng.uniform(-6, 6, (25, 2)).astype("float32")
     labels = (points[:, 0] ** 2 + points[:, 1] ** 2 < 9).astype(int)
-    model = network.build_model(2, (4, 2), "tanh", "classification", regularization="l2",
-                                regularization_rate=0.003, seed=5, preset=PRESET)  # fmt: skip
-    trainer = network.Trainer(model, network.make_optimizer("sgd", 0.1), "half_squared_error",
-                              batch_size=10, seed=0, preset=PRESET)  # fmt: skip
-    trainer.set_data(points, labels, points[:3], labels[:3])
-    before = model.get_weights()
-    for _ in range(3):
-        trainer.train_epoch()
+    trainer, before, after = trained_with_the_preset(points, labels, "l2", 0.003, 0.1, 5, 3)
     weights, biases = nn_ts_epochs(before[0::2], before[1::2], points, 2.0 * labels - 1, 0.1,
                                    0.003, batch_size=10, epochs=3)  # fmt: skip
-    after = model.get_weights()
     theirs_all = [w for pair in zip(weights, biases, strict=True) for w in pair]
     for ours, theirs in zip(after, theirs_all, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
@@ -102,17 +109,9 @@ def test_l1_kills_links_as_the_tensorflow_playground_does():
     rng = np.random.default_rng(4)
     points = rng.uniform(-6, 6, (30, 2)).astype("float32")
     labels = (points[:, 0] * points[:, 1] >= 0).astype(int)
-    model = network.build_model(2, (4, 2), "tanh", "classification", regularization="l1",
-                                regularization_rate=0.1, seed=2, preset=PRESET)  # fmt: skip
-    trainer = network.Trainer(model, network.make_optimizer("sgd", 0.3), "half_squared_error",
-                              batch_size=10, seed=0, preset=PRESET)  # fmt: skip
-    trainer.set_data(points, labels, points[:3], labels[:3])
-    before = model.get_weights()
-    for _ in range(5):
-        trainer.train_epoch()
+    _, before, after = trained_with_the_preset(points, labels, "l1", 0.1, 0.3, 2, 5)
     weights, biases = nn_ts_epochs(before[0::2], before[1::2], points, 2.0 * labels - 1, 0.3,
                                    0.1, batch_size=10, epochs=5, l1=True)  # fmt: skip
-    after = model.get_weights()
     dead = sum(int((w == 0).sum()) for w in weights)
     assert dead >= 3, f"the case kills links ({dead})"
     for ours, theirs in zip(after[0::2], weights, strict=True):

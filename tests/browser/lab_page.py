@@ -52,6 +52,20 @@ def widget_text_forms(notebook_path):
     return forms
 
 
+def write_notebook(path, cells):
+    """A notebook file of these cells (dicts as nbformat 4 writes them), on a Python kernel."""
+    notebook = {
+        "cells": cells,
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    }
+    path.write_text(json.dumps(notebook))
+    return path
+
+
 def open_notebook(browser, lab, relative_path, console_errors):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.on(

@@ -1,6 +1,5 @@
 """Every lesson, run from JupyterLab's UI in Chromium: no error, every widget live and alive."""
 
-import json
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from tests.browser.lab_page import (
     wait_for_message,
     wait_until_images_change,
     widget_text_forms,
+    write_notebook,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,15 +153,7 @@ def test_detector_catches_broken_widgets(browser, lab, artifacts):
             "outputs": [],
         },
     ]
-    notebook = {
-        "cells": cells,
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-    }
-    broken.write_text(json.dumps(notebook))
+    write_notebook(broken, cells)
     console_errors = []
     relative = broken.relative_to(lab["root"]).as_posix()
     page = open_notebook(browser, lab, relative, console_errors)

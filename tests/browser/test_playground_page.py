@@ -1,14 +1,13 @@
 """The whole Playground in JupyterLab at 1,280 pixels: nothing cut, the status on one line, and
 picking a neuron or a weight in the diagram answers within the browser tests' bound."""
 
-import json
-
 from tests.browser.lab_page import (
     image_sources,
     open_notebook,
     problems,
     run_all,
     wait_until_images_change,
+    write_notebook,
 )
 from tests.browser.test_lessons import UI_RESPONSE_S
 
@@ -23,26 +22,9 @@ SOURCE = "import lmwidgets\n\nplayground = lmwidgets.Playground().step(150)\npla
 
 
 def _notebook(folder):
-    path = folder / "playground_page.ipynb"
-    cells = [
-        {
-            "cell_type": "code",
-            "execution_count": None,
-            "metadata": {},
-            "source": SOURCE,
-            "outputs": [],
-        }
-    ]
-    notebook = {
-        "cells": cells,
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-    }
-    path.write_text(json.dumps(notebook))
-    return path
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "source": SOURCE,
+            "outputs": []}  # fmt: skip
+    return write_notebook(folder / "playground_page.ipynb", [cell])
 
 
 def _pick(widget, control, value):
