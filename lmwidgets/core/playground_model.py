@@ -443,12 +443,12 @@ class Trainer:
         training points in their fixed order, an update after every ``batch_size`` points
         counted from the epoch's start; the points left over at the end are kept and join
         the next epoch's first batch (its derivatives accumulate until then)."""
+        import keras
+
         x, y, used = self.x_train, self.y_train, n_batches * batch_size
         carried_x, carried_y = (x[:0], y[:0]) if self._carried is None else self._carried
         first_x = np.concatenate([carried_x, x[:batch_size]])[None]
         first_y = np.concatenate([carried_y, y[:batch_size]])[None]
-        import keras
-
         state = (*self.model.weights, *self.optimizer.variables)
         saved = [keras.ops.convert_to_numpy(v.value).copy() for v in state]
         loss, finite = self._train_epoch(first_x, first_y)
