@@ -169,10 +169,11 @@ class Playground(Explorer):
         ),
         # The diagram: the neuron whose heatmap is shown large (the TensorFlow Playground's
         # hover), and a weight or bias to read and to set (its hover, then edit).
-        Control("neuron", "part", playground_diagram.OUTPUT, label="big picture", width="220px"),
-        Control("link", "part", NO_LINK, label="weight of", width="260px"),
+        # (As wide as the OUTPUT column they sit in: see arrange.)
+        Control("neuron", "part", playground_diagram.OUTPUT, label="big picture"),
+        Control("link", "part", NO_LINK, label="weight of"),
         Control("weight", "float_text", 0.0, low=-MAX_WEIGHT, high=MAX_WEIGHT, saved=False,
-                label="=", width="150px", continuous=False),
+                label="=", continuous=False),
     )  # fmt: skip
     ACTIONS = (
         Action("step", icon="step-forward"),
@@ -613,7 +614,7 @@ class Playground(Explorer):
 
     def _draw_diagram(self, result):
         """The neurons' heatmaps, the links between them and the biases' squares."""
-        shape = (result["features"], result["layers"], result["output_grid"].shape[-1])
+        shape = _diagram_of(result)
         lefts = _column_lefts(len(result["layers"]) + 1)
         if self._diagram != shape:  # a new network: new places, titles and input names
             self._diagram = shape
@@ -629,7 +630,7 @@ class Playground(Explorer):
                 text.set_text(_short(result["features"][index]) if index < len(shape[0]) else "")
         kernels = np.concatenate([kernel.ravel() for kernel, _ in result["weights"]])
         self._links.set_linewidths(playground_diagram.link_widths(kernels) * 72 / DPI)
-        self._links.set_colors(_COLORMAP(np.clip((kernels + 1) / 2, 0, 1)))
+        self._links.set_colors(_signed_colors(kernels))
         self._mosaic.set_data(_mosaic_pixels(result, lefts))
         picked = None if result["link"] == NO_LINK else _picked_segment(result, lefts)
         self._picked_link.set_visible(picked is not None)
@@ -700,6 +701,17 @@ def _bare_axes(figure, rect):
 MOSAIC_TOP = MOSAIC_ORIGIN[1] + MOSAIC_SIZE[1]  # in figure pixels from the bottom
 
 
+def _diagram_of(result):
+    """``(features, layers, output units)``: what ``playground_diagram`` names the parts of."""
+    return result["features"], result["layers"], result["output_grid"].shape[-1]
+
+
+def _signed_colors(values, bytes=False):
+    """RGBA colours of weights or biases on the TensorFlow Playground's link scale:
+    orange at -1 and below, light grey at 0, blue at 1 and above."""
+    return np.asarray(_COLORMAP(np.clip((np.asarray(values) + 1) / 2, 0, 1), bytes=bytes))
+
+
 def _column_lefts(n_columns):
     """The left edge (pixels) of each column of the diagram, spread up to the output."""
     pitch = (BOUNDARY_BOX[0] - DIAGRAM_LEFT) / n_columns
@@ -746,7 +758,7 @@ def _link_segments(lefts, shape):
 
 def _picked_segment(result, lefts):
     """The picked weight's link (figure fractions), or None for a bias."""
-    shape = (result["features"], result["layers"], result["output_grid"].shape[-1])
+    shape = _diagram_of(result)
     layer, source, target = playground_diagram.link_index(*shape, result["link"])
     if source is None:
         return None
@@ -777,11 +789,11 @@ def _mosaic_pixels(result, lefts):
             image[top : top + CELL, left : left + CELL] = cells[:, :, row]
     n_outputs = result["output_grid"].shape[-1]
     for layer, (_, bias) in enumerate(result["weights"]):
-        colors = np.asarray(_COLORMAP(np.clip((bias + 1) / 2, 0, 1), bytes=True))[:, :3]
+        colors = _signed_colors(bias, bytes=True)[:, :3]
         for target, color in enumerate(colors):
             top, left = _bias_square(lefts, layer, target, n_outputs)
             image[top : top + BIAS_MARK, left : left + BIAS_MARK] = color
-    shape = (result["features"], result["layers"], n_outputs)
+    shape = _diagram_of(result)
     if result["neuron"] != OUTPUT:
         column, row = playground_diagram.neuron_index(*shape, result["neuron"])
         if column < len(lefts):
@@ -827,7 +839,7 @@ def _boundary_pixels(result):
     output, discretize = result["output_grid"], result.get("discretize", False)
     neuron = result.get("neuron", OUTPUT)
     if neuron != OUTPUT:  # a neuron's own heatmap, large
-        shape = (result["features"], result["layers"], output.shape[-1])
+        shape = _diagram_of(result)
         column, row = playground_diagram.neuron_index(*shape, neuron)
         maps = [result["feature_maps"], *result["neurons"], output][column]
         value = maps[..., row]
