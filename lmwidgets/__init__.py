@@ -39,6 +39,7 @@ _LAZY = {
     "compare_backends": "lmwidgets.core.backend_compare",
     "from_state": "lmwidgets.widgets._base",
     "show": "lmwidgets.widgets.show",
+    "set_language": "lmwidgets.language",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -8,6 +8,7 @@ typical wrong answers that must not::
 
 An answer that must be built (a widget, a trained model) is given as ``build=``, a function
 called when the test runs. ``tests/test_exercises.py`` checks that every exercise has both.
+Each answer is checked in English and in Chinese: the same verdict, and Chinese feedback.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 import lmwidgets.exercises
 
 import pytest
+
+from tests.language_audit import speaking, untranslated
 
 
 @dataclass
@@ -52,10 +55,16 @@ def exercise_test(lesson_number, cases):
         answer = case.given()
         try:
             feedback = exercise.check(answer, **case.more)
+            with speaking("zh"):
+                chinese = exercise.check(answer, **case.more)
         finally:
             if hasattr(answer, "close"):
                 answer.close()
         assert feedback.correct == case.correct, f"{case.why}: {feedback!r}"
         assert feedback.text.strip()
+        assert chinese.correct == feedback.correct
+        assert untranslated(chinese.text) is None, (
+            f"{untranslated(chinese.text)} in the Chinese feedback: {chinese.text}"
+        )
 
     return test_exercise

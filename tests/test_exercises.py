@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.language_audit import speaking, untranslated
+
 LESSONS = [n for n in range(10) if importlib.util.find_spec(f"lmwidgets.exercises.lesson_{n:02d}")]
 EXERCISES = [(n, e.number) for n in LESSONS for e in lmwidgets.exercises.lesson(n).exercises]
 
@@ -53,6 +55,19 @@ def test_no_answer_is_not_yet_and_hint_and_solution_speak(lesson, number):
         assert isinstance(feedback, Feedback) and len(feedback.text) > 10
         assert "nan" not in feedback.text.lower().split()
     assert q.solved == solved, "asking for the solution does not count as solving"
+
+
+@pytest.mark.parametrize(("lesson", "number"), EXERCISES)
+def test_in_chinese_every_title_hint_solution_and_message_is_chinese(lesson, number):
+    with speaking("zh"):
+        q = exercise(lesson, number)
+        texts = [q.title, q.check().text, q.solution().text]
+        texts += [q.hint().text for _ in q.hints]
+        texts += [str(text) for text in getattr(q, "why_not", {}).values()]
+        progress = repr(lmwidgets.exercises.lesson(lesson).progress())
+    found = [(text, untranslated(str(text))) for text in texts if untranslated(str(text))]
+    assert not found, "\n".join(f"{why}: {text}" for text, why in found)
+    assert "第" in progress and "Lesson" not in progress
 
 
 ANYTHING = st.one_of(

@@ -15,6 +15,7 @@ from lmwidgets.exercises.exercise import (
     NotYet,
     NumberExercise,
 )
+from lmwidgets.language import say, text
 
 LESSONS = range(10)
 # (lesson, exercise number) pairs solved in this kernel, shared by every lesson() call.
@@ -43,17 +44,26 @@ class Progress:
         return sum(done for _, _, done in self.rows)
 
     def __repr__(self):
-        lines = [f"Lesson {self.number:02d}: {self.solved} of {len(self.rows)} solved"]
-        lines += [f"  {'✓' if done else '·'} {name}: {title}" for name, title, done in self.rows]
+        lines = [self._heading()]
+        lines += [
+            f"  {'✓' if done else '·'} {name}: {text(title)}" for name, title, done in self.rows
+        ]
         return "\n".join(lines)
 
     def _repr_markdown_(self):
-        head = f"**Lesson {self.number:02d}: {self.solved} of {len(self.rows)} solved**\n\n"
-        table = "| exercise | | solved |\n| --- | --- | --- |\n"
+        head = f"**{self._heading()}**\n\n"
+        table = say("| exercise | | solved |", "| 练习 | | 已完成 |") + "\n| --- | --- | --- |\n"
         table += "".join(
-            f"| `{name}` | {title} | {'✓' if done else ''} |\n" for name, title, done in self.rows
+            f"| `{name}` | {text(title)} | {'✓' if done else ''} |\n"
+            for name, title, done in self.rows
         )
         return head + table
+
+    def _heading(self):
+        return say(
+            f"Lesson {self.number:02d}: {self.solved} of {len(self.rows)} solved",
+            f"第 {self.number:02d} 课：已完成 {self.solved} / {len(self.rows)}",
+        )
 
 
 class Lesson:

@@ -3,15 +3,24 @@
 In the manner of Kaggle Learn's learntools: a lesson shows the question and one call, and
 the answer lives here, computed from ``lmwidgets.core`` (or Keras) when it is asked for.
 A check never raises: a wrong, missing or malformed answer gets a "Not yet" message that
-says what was received and what is expected.
+says what was received and what is expected. Every text is written in English and Chinese
+(``Words``, ``say``: ``lmwidgets.language``) and given in the language set now.
 """
 
 import math
 import numbers
 
+from lmwidgets.language import Words, say
+
 import numpy as np
 
 COLOURS = {"correct": "#2e7d32", "not yet": "#c62828", "hint": "#1565c0", "solution": "#6a1b9a"}
+LABELS = {
+    "correct": Words("Correct", "正确"),
+    "not yet": Words("Not yet", "还不对"),
+    "hint": Words("Hint", "提示"),
+    "solution": Words("Solution", "答案"),
+}
 
 
 class Feedback:
@@ -19,17 +28,17 @@ class Feedback:
 
     def __init__(self, kind, text):
         self.kind = kind
-        self.text = text
+        self.text = str(text)
 
     @property
     def correct(self):
         return self.kind == "correct"
 
     def __repr__(self):
-        return f"{self.kind.capitalize()}: {self.text}"
+        return f"{LABELS[self.kind]}: {self.text}"
 
     def _repr_markdown_(self):
-        label = f'<span style="color:{COLOURS[self.kind]}"><b>{self.kind.capitalize()}:</b></span>'
+        label = f'<span style="color:{COLOURS[self.kind]}"><b>{LABELS[self.kind]}:</b></span>'
         return f"{label} {self.text}"
 
 
@@ -47,7 +56,7 @@ class Exercise:
     title = ""
     hints = ()
     # What to pass, shown when check() is called without an answer.
-    asks_for = "your answer"
+    asks_for = Words("your answer", "你的答案")
 
     def __init__(self, lesson, number, solved):
         self.lesson = lesson
@@ -64,8 +73,12 @@ class Exercise:
         if answer is None and not more:
             return Feedback(
                 "not yet",
-                f"no answer yet. Expected {self.asks_for}, as `ex.{self.name}.check(your_answer)`;"
-                f" `ex.{self.name}.hint()` gives a hint.",
+                say(
+                    f"no answer yet. Expected {self.asks_for}, as "
+                    f"`ex.{self.name}.check(your_answer)`; `ex.{self.name}.hint()` gives a hint.",
+                    f"还没有答案。需要{self.asks_for}，写作 `ex.{self.name}.check(你的答案)`；"
+                    f"`ex.{self.name}.hint()` 给出提示。",
+                ),
             )
         try:
             explanation = self._check(answer, **more)
@@ -74,8 +87,11 @@ class Exercise:
         except Exception as error:  # a malformed answer: say so, never a traceback
             return Feedback(
                 "not yet",
-                f"this answer could not be checked ({type(error).__name__}: {error}). "
-                f"Expected {self.asks_for}.",
+                say(
+                    f"this answer could not be checked ({type(error).__name__}: {error}). "
+                    f"Expected {self.asks_for}.",
+                    f"无法检查这个答案（{type(error).__name__}: {error}）。需要{self.asks_for}。",
+                ),
             )
         self._solved.add((self.lesson, self.number))
         return Feedback("correct", explanation)
@@ -83,10 +99,13 @@ class Exercise:
     def hint(self):
         """The next hint (the last one again once all were given)."""
         if not self.hints:
-            return Feedback("hint", "no hint for this one: reread the section above it.")
-        text = self.hints[min(self._hints_given, len(self.hints) - 1)]
+            return Feedback(
+                "hint", say("no hint for this one: reread the section above it.",
+                            "这一题没有提示：请重读它上面的一节。"),
+            )  # fmt: skip
+        given = self.hints[min(self._hints_given, len(self.hints) - 1)]
         self._hints_given += 1
-        return Feedback("hint", text)
+        return Feedback("hint", given)
 
     def solution(self):
         """The worked answer, computed when asked for."""
@@ -112,14 +131,19 @@ class ChoiceExercise(Exercise):
 
     @property
     def asks_for(self):
-        return "one of " + ", ".join(repr(c) for c in self.choices)
+        choices = ", ".join(repr(c) for c in self.choices)
+        return say(f"one of {choices}", f"以下之一：{choices}")
 
     def _check(self, answer, **more):
         choice = as_choice(answer, self.choices)
         expected = self._expected()
         if choice != expected:
             raise NotYet(
-                self.why_not.get(choice, f"{choice!r} is not it. Try `ex.{self.name}.hint()`.")
+                self.why_not.get(choice)
+                or say(
+                    f"{choice!r} is not it. Try `ex.{self.name}.hint()`.",
+                    f"不是 {choice!r}。试试 `ex.{self.name}.hint()`。",
+                )
             )
         return self._explain(expected)
 
@@ -139,7 +163,7 @@ class NumberExercise(Exercise):
 
     tolerance = 0.01
     absolute = False
-    asks_for = "a number"
+    asks_for = Words("a number", "一个数")
 
     def _check(self, answer, **more):
         value = as_number(answer)
@@ -152,8 +176,15 @@ class NumberExercise(Exercise):
         return self._explain(self._expected())
 
     def _not_yet(self, value, expected):
-        direction = "too large" if value > expected else "too small"
-        return f"{value:g} is {direction}. Try `ex.{self.name}.hint()`."
+        if value > expected:
+            return say(
+                f"{value:g} is too large. Try `ex.{self.name}.hint()`.",
+                f"{value:g} 太大了。试试 `ex.{self.name}.hint()`。",
+            )
+        return say(
+            f"{value:g} is too small. Try `ex.{self.name}.hint()`.",
+            f"{value:g} 太小了。试试 `ex.{self.name}.hint()`。",
+        )
 
     def _expected(self):
         raise NotImplementedError
@@ -172,19 +203,25 @@ def as_choice(answer, choices):
     elif answer in choices:
         return answer
     allowed = ", ".join(repr(c) for c in choices)
-    raise NotYet(f"expected one of {allowed}. Received: {answer!r}.")
+    raise NotYet(
+        say(f"expected one of {allowed}. Received: {answer!r}.",
+            f"需要以下之一：{allowed}。收到的是：{answer!r}。")
+    )  # fmt: skip
 
 
 def as_number(answer):
     """``answer`` as a finite float, or NotYet saying what was received."""
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real | np.ndarray | np.generic):
-        raise NotYet(f"expected a number. Received: {answer!r}.")
+        raise NotYet(say(f"expected a number. Received: {answer!r}.",
+                         f"需要一个数。收到的是：{answer!r}。"))  # fmt: skip
     array = np.asarray(answer)
     if array.size != 1:
-        raise NotYet(f"expected one number. Received an array of shape {array.shape}.")
+        raise NotYet(say(f"expected one number. Received an array of shape {array.shape}.",
+                         f"需要一个数。收到的是形状为 {array.shape} 的数组。"))  # fmt: skip
     value = float(array.reshape(()))
     if not math.isfinite(value):
-        raise NotYet(f"expected a finite number. Received: {value!r}.")
+        raise NotYet(say(f"expected a finite number. Received: {value!r}.",
+                         f"需要一个有限的数。收到的是：{value!r}。"))  # fmt: skip
     return value
 
 
@@ -196,5 +233,8 @@ def close(value, expected, tolerance, absolute=False):
 def result_of(answer, widget_class):
     """The ``result`` of ``answer``, which must be a ``widget_class`` widget."""
     if type(answer).__name__ != widget_class:
-        raise NotYet(f"pass the {widget_class} widget itself. Received: {type(answer).__name__}.")
+        raise NotYet(say(
+            f"pass the {widget_class} widget itself. Received: {type(answer).__name__}.",
+            f"请传入 {widget_class} 控件本身。收到的是：{type(answer).__name__}。",
+        ))  # fmt: skip
     return answer.result

@@ -15,6 +15,7 @@ import numbers
 
 from lmwidgets.core import playground_data
 from lmwidgets.core import playground_model as network
+from lmwidgets.language import Words, say, text
 
 import ipywidgets as widgets
 import traitlets
@@ -27,14 +28,15 @@ MAX_PART_NAME = 200  # characters of a part's name (a link between two own featu
 class Control:
     """One control: what it is called, what it holds, and how it is shown.
 
-    ``kind``: a key of ``KINDS``. ``options``: the allowed values of a choice, or
-    ``(label, value)`` pairs. ``low``/``high``/``step``: a number's range (for
-    ``log`` kinds in the value's own units). ``role``: ``data`` (a change makes new
-    data), ``model`` (a new model) or ``live`` (only recomputes). ``row``: which
-    row of the widget shows it. ``label``: the text beside it (default: the name).
-    ``saved``: part of ``widget.state`` (False for e.g. a play button).
-    ``continuous``: False to change the value only when a slider is let go or a text
-    is entered (for controls whose change costs seconds, e.g. one that retrains).
+        ``kind``: a key of ``KINDS``. ``options``: the allowed values of a choice, or
+        ``(label, value)`` pairs. ``low``/``high``/``step``: a number's range (for
+        ``log`` kinds in the value's own units). ``role``: ``data`` (a change makes new
+        data), ``model`` (a new model) or ``live`` (only recomputes). ``row``: which
+        row of the widget shows it. ``label``: the text beside it (default: the name), in both
+    languages as ``Words(en, zh)``; an option's label may be ``Words`` too.
+        ``saved``: part of ``widget.state`` (False for e.g. a play button).
+        ``continuous``: False to change the value only when a slider is let go or a text
+        is entered (for controls whose change costs seconds, e.g. one that retrains).
     """
 
     name: str
@@ -46,7 +48,7 @@ class Control:
     step: float | None = None
     role: str = "live"
     row: int = 0
-    label: str | None = None
+    label: str | Words | None = None
     width: str | None = None
     saved: bool = True
     continuous: bool = True
@@ -63,7 +65,12 @@ class Control:
 
     @property
     def text(self):
-        return self.label if self.label is not None else self.name.replace("_", " ")
+        return text(self.label) if self.label is not None else self.name.replace("_", " ")
+
+    @property
+    def shown_options(self):
+        """The options as the widget lists them: labels in the language now."""
+        return tuple((text(o[0]), o[1]) if isinstance(o, tuple) else o for o in self.options)
 
     @property
     def values(self):
@@ -174,8 +181,9 @@ class ChoiceKind(Kind):
 
     def build(self, spec, value):
         return self.widget(
-            options=spec.options, value=value, description=spec.text, **_style(), **_layout(spec)
-        )
+            options=spec.shown_options, value=value, description=spec.text, **_style(),
+            **_layout(spec),
+        )  # fmt: skip
 
 
 class BoolKind(Kind):
@@ -272,7 +280,7 @@ class MultiChoiceKind(SequenceKind):
             return ToggleSet(spec.values, value, description=spec.text)
         rows = min(len(spec.values), 8)
         return widgets.SelectMultiple(
-            options=spec.options, value=value, rows=rows, description=spec.text, **_style()
+            options=spec.shown_options, value=value, rows=rows, description=spec.text, **_style()
         )
 
 
@@ -357,7 +365,7 @@ class Action:
     """A button: ``widget.buttons[name]`` calls ``widget.<method>()`` (default: the name)."""
 
     name: str
-    label: str | None = None
+    label: str | Words | None = None
     icon: str = ""
     row: int = 0
     method: str | None = None
@@ -365,7 +373,7 @@ class Action:
 
     def build(self):
         button = widgets.Button(
-            description=self.label or self.name, icon=self.icon, button_style=self.style,
+            description=text(self.label) or self.name, icon=self.icon, button_style=self.style,
             layout=widgets.Layout(width="auto"),
         )  # fmt: skip
         button.add_class(f"lmw-button-{self.name}")
@@ -429,8 +437,12 @@ class LayersControl(widgets.HBox):
 
     def __init__(self, value=(4, 2)):
         super().__init__(layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        self.add = widgets.Button(description="+ layer", layout=widgets.Layout(width="70px"))
-        self.remove = widgets.Button(description="- layer", layout=widgets.Layout(width="70px"))
+        self.add = widgets.Button(
+            description=say("+ layer", "+ 层"), layout=widgets.Layout(width="70px")
+        )
+        self.remove = widgets.Button(
+            description=say("- layer", "- 层"), layout=widgets.Layout(width="70px")
+        )
         self.add.on_click(lambda _: self._set(self.value + (self.value[-1] if self.value else 2,)))
         self.remove.on_click(lambda _: self._set(self.value[:-1]))
         self.layer_columns = []
@@ -441,7 +453,7 @@ class LayersControl(widgets.HBox):
             more.on_click(lambda _, i=index: self._resize(i, +1))
             label = widgets.Label(layout=widgets.Layout(width="68px"))
             self.layer_columns.append(widgets.HBox([fewer, label, more]))
-        title = widgets.Label("hidden layers", layout=widgets.Layout(width="90px"))
+        title = widgets.Label(say("hidden layers", "隐藏层"), layout=widgets.Layout(width="90px"))
         self.children = [title, self.add, self.remove, *self.layer_columns]
         self.value = tuple(value)
 
@@ -456,7 +468,7 @@ class LayersControl(widgets.HBox):
             column.layout.display = None if shown else "none"
             if shown:
                 units = layers[index]
-                label.value = f"{units} neurons"
+                label.value = say(f"{units} neurons", f"{units} 个神经元")
                 more.disabled = locked or units >= network.MAX_NEURONS
                 fewer.disabled = locked or units <= 1
 
@@ -484,7 +496,7 @@ class LayerActivations(widgets.HBox):
             dropdown = widgets.Dropdown(options=tuple(options), layout=width)
             dropdown.observe(lambda c, i=index: self._on_pick(i, c["new"]), names="value")
             self.dropdowns.append(dropdown)
-        label = widgets.Label("per layer", layout=widgets.Layout(width="70px"))
+        label = widgets.Label(say("per layer", "每层"), layout=widgets.Layout(width="70px"))
         self.children = [label, *self.dropdowns]
         self.value = tuple(value)
 
