@@ -1,5 +1,6 @@
 # The two commands a learner needs:
 #   make lab    create .venv, install the course (JAX backend) and open JupyterLab on lessons/
+#               (make lab-zh: the same, on the Chinese edition, lessons/zh/)
 #   make test   install what the tests need and run them all (unit tests + every lesson),
 #               on JAX, PyTorch and TensorFlow
 PYTHON ?= python3
@@ -20,11 +21,15 @@ OTHER_BACKENDS := torch tensorflow
 ONE_THREAD := OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadfile
 
-.PHONY: lab test install install-test unit lessons-check browser lessons lint bench clean
+.PHONY: lab lab-zh test install install-test unit lessons-check browser lessons lint bench clean
 
 # JupyterLab refuses to run as root (containers, cloud shells) without --allow-root.
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) lessons/00_welcome.ipynb
+
+# 中文版: the Chinese edition's first lesson.
+lab-zh: $(VENV)/.installed
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) lessons/zh/00_welcome.ipynb
 
 test: $(VENV)/.installed-test
 	@$(MAKE) --no-print-directory lint unit lessons-check browser
@@ -69,8 +74,8 @@ unit: $(VENV)/.installed-test
 	    echo "== unit tests, $$backend: $$(( $$(date +%s) - begun )) s"; \
 	done
 
-# Every lesson re-run on JAX in nbval's strict mode (outputs compared with the committed ones),
-# then on each other backend in lax mode: numbers may differ there, but every cell, and so every
+# Every lesson of both editions (lessons/ and lessons/zh/) re-run on JAX in nbval's strict
+# mode (outputs compared with the committed ones), then on each other backend in lax mode: numbers may differ there, but every cell, and so every
 # assertion a lesson makes, must run without error.
 lessons-check: $(VENV)/.installed-test
 	@start=$$(date +%s); \
@@ -90,8 +95,9 @@ browser: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -p no:xdist tests/browser && \
 	echo "== browser: $$(( $$(date +%s) - start )) s"
 
-# Re-execute every lesson (or LESSON=lessons/04_math.ipynb) and rewrite its outputs.
-LESSON ?= lessons/*.ipynb
+# Re-execute every lesson of both editions (or LESSON=lessons/04_math.ipynb) and rewrite
+# their outputs.
+LESSON ?= lessons/*.ipynb lessons/zh/*.ipynb
 lessons: $(VENV)/.installed-test
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=900 --ExecutePreprocessor.record_timing=False $(LESSON)

@@ -27,6 +27,7 @@ INSTALL_HINT = (
 _found = {}  # "font" -> the family found, or None; looked for once per process
 _told = []
 _default_family = []
+_applied = []  # the language the fonts were last set for
 
 
 def cjk_font():
@@ -54,7 +55,11 @@ def _look_for_font():
 
 
 def use_for(language):
-    """Set matplotlib's fonts for figures in ``language``; say once if Chinese cannot be drawn."""
+    """Set matplotlib's fonts for figures in ``language``; say once if Chinese cannot be drawn.
+    Does nothing when they are set for ``language`` already (each widget calls it)."""
+    if _applied == [language]:
+        return
+    _applied[:] = [language]
     import matplotlib
 
     if not _default_family:

@@ -55,8 +55,12 @@ def test_welcome_lesson_links_every_lesson_that_exists():
             assert f"]({lesson.filename})" in text, lesson.filename
 
 
+# Both editions: the English lessons and the Chinese ones.
+EDITIONS = [*LESSONS_DIR.glob("*.ipynb"), *(LESSONS_DIR / "zh").glob("*.ipynb")]
+
+
 def test_lessons_are_committed_with_outputs():
-    for path in LESSONS_DIR.glob("*.ipynb"):
+    for path in EDITIONS:
         cells = json.loads(path.read_text())["cells"]
         code = [cell for cell in cells if cell["cell_type"] == "code" and cell["source"]]
         assert all(cell["execution_count"] is not None for cell in code), path.name
@@ -69,13 +73,14 @@ TEXT_ONLY = re.compile(r"^<.*(object|Figure size).*>$|run this cell in Jupyter",
 
 def test_every_figure_and_widget_in_a_lesson_has_a_picture_not_only_its_text():
     shown_as_text = []
-    for path in sorted(LESSONS_DIR.glob("*.ipynb")):
+    for path in sorted(EDITIONS):
         for index, cell in enumerate(json.loads(path.read_text())["cells"]):
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 text = "".join(data.get("text/plain", ""))
                 if set(data) == {"text/plain"} and TEXT_ONLY.search(text.strip()):
-                    shown_as_text.append(f"{path.name} cell {index}: {text.strip()[:60]}")
+                    where = path.relative_to(LESSONS_DIR)
+                    shown_as_text.append(f"{where} cell {index}: {text.strip()[:60]}")
     assert not shown_as_text, "shown only as text (use lmwidgets.show(figure)):\n" + "\n".join(
         shown_as_text
     )
@@ -157,3 +162,38 @@ def test_binder_recipe_renders():
         'pip install --no-cache-dir -r "binder/requirements.txt"'
     )
     assert 'R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in dockerfile
+    assert "fonts-noto-cjk" in dockerfile  # binder/apt.txt: figures draw Chinese
+
+
+README_ZH = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+
+
+def test_the_chinese_front_door_is_linked_from_the_top_of_the_readme():
+    first_lines = "\n".join(README.splitlines()[:5])
+    assert "(README.zh-CN.md)" in first_lines
+
+
+def test_the_chinese_readme_gives_the_commands_badge_and_every_chinese_lesson():
+    assert "make lab-zh" in README_ZH and "make test" in README_ZH
+    assert re.search(
+        r"\]\(https://mybinder.org/v2/gh/[^)]*urlpath=lab/tree/lessons/zh/00_welcome.ipynb\)",
+        README_ZH,
+    )
+    for lesson in LESSONS:
+        rows = README_ZH.splitlines()
+        row = next(line for line in rows if line.startswith(f"| {lesson.number:02d} "))
+        assert f"[{lesson.title_zh}](lessons/zh/{lesson.filename})" in row
+        assert (LESSONS_DIR / "zh" / lesson.filename).exists()
+
+
+def test_make_lab_zh_opens_the_chinese_welcome_lesson_and_make_lessons_runs_both_editions():
+    makefile = (ROOT / "Makefile").read_text()
+    target = makefile.split("\nlab-zh:", 1)[1].split("\n\n", 1)[0]
+    assert "jupyter lab" in target and target.rstrip().endswith("lessons/zh/00_welcome.ipynb")
+    assert re.search(r"^LESSON \?= lessons/\*\.ipynb lessons/zh/\*\.ipynb$", makefile, re.M)
+
+
+def test_ci_and_binder_install_a_font_that_draws_chinese():
+    assert "fonts-noto-cjk" in (ROOT / ".ci" / "run").read_text()
+    assert "fonts-noto-cjk" in (ROOT / "binder" / "apt.txt").read_text().split()
+

@@ -16,6 +16,7 @@ import sys
 import threading
 from collections import OrderedDict
 
+from lmwidgets import fonts, language
 from lmwidgets.widgets._warm_up import in_background
 
 import ipywidgets as widgets
@@ -107,6 +108,7 @@ class Explorer(widgets.VBox):
             cls.__doc__ += "\n".join(lines)
 
     def __init__(self, *, hide=(), lock=(), show=None, **settings):
+        fonts.use_for(language.language())  # LMWIDGETS_LANG=zh works without set_language
         self.notice = getattr(self, "notice", ("", "info"))
         self.result = {}
         self.last_error = None

@@ -22,7 +22,8 @@ from tests.browser.lab_page import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
+# Both editions: lessons/ and the Chinese one, lessons/zh/.
+LESSONS = sorted((ROOT / "lessons").glob("*.ipynb")) + sorted((ROOT / "lessons/zh").glob("*.ipynb"))
 
 # For each widget class, one interaction through the UI that must change what is drawn
 # within 2 s: (kind, control, argument). Widgets whose every control retrains a model get
@@ -82,22 +83,28 @@ def _widget_classes(page):
     )
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=lambda path: path.stem)
+def _name(lesson):
+    """``04_math`` or ``zh-04_math``: the test's id and its screenshots' names."""
+    return f"{lesson.parent.name}-{lesson.stem}" if lesson.parent.name == "zh" else lesson.stem
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=_name)
 def test_lesson_runs_and_every_widget_lives(browser, lab, artifacts, lesson):
     console_errors = []
-    page = open_notebook(browser, lab, f"lessons/{lesson.name}", console_errors)
+    path = lesson.relative_to(ROOT).as_posix()
+    page = open_notebook(browser, lab, path, console_errors)
     try:
         run_all(page)
         text_forms = widget_text_forms(lesson)
         found = problems(page, len(text_forms), text_forms, console_errors)
-        page.screenshot(path=str(artifacts / f"{lesson.stem}.png"))
+        page.screenshot(path=str(artifacts / f"{_name(lesson)}.png"))
         assert not found, "\n".join(found)
 
         untested = []
         for name in _widget_classes(page):
             widget = page.locator(f".lmwidgets-{name}").first
             widget.scroll_into_view_if_needed()
-            widget.screenshot(path=str(artifacts / f"{lesson.stem}-{name}.png"))
+            widget.screenshot(path=str(artifacts / f"{_name(lesson)}-{name}.png"))
             kind, control, argument = INTERACTIONS.get(name, (None, None, None))
             if kind is None:
                 untested.append(name)
