@@ -61,7 +61,7 @@ def test_no_answer_is_not_yet_and_hint_and_solution_speak(lesson, number):
 def test_in_chinese_every_title_hint_solution_and_message_is_chinese(lesson, number):
     with speaking("zh"):
         q = exercise(lesson, number)
-        texts = [q.title, q.check().text, q.solution().text]
+        texts = [str(q.title), q.check().text, q.solution().text]
         texts += [q.hint().text for _ in q.hints]
         texts += [str(text) for text in getattr(q, "why_not", {}).values()]
         progress = repr(lmwidgets.exercises.lesson(lesson).progress())
