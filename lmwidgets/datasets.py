@@ -13,6 +13,7 @@ from functools import lru_cache
 from importlib import resources
 
 from lmwidgets.backend import keras_dir
+from lmwidgets.language import say
 
 import numpy as np
 
@@ -168,21 +169,33 @@ def load_mnist(source="auto"):
     if source == "offline":
         return _copy(_offline_mnist())
     if os.environ.get("LMWIDGETS_OFFLINE", "") not in ("", "0"):
-        why = "LMWIDGETS_OFFLINE is set"
+        why = say("LMWIDGETS_OFFLINE is set", "已设置 LMWIDGETS_OFFLINE")
     elif _keras_mnist_cache().exists() or _reachable(_MNIST_HOST, _REACH_TIMEOUT_S):
-        found = "found in the Keras cache" if _keras_mnist_cache().exists() else "downloaded"
+        if _keras_mnist_cache().exists():
+            found = say("found in the Keras cache", "来自 Keras 缓存")
+        else:
+            found = say("downloaded", "已下载")
         try:
             data = _load_full_mnist()
         except MnistUnavailableError as error:
-            why = f"the full dataset failed to load: {error}"
+            why = say(f"the full dataset failed to load: {error}", f"完整数据集加载失败：{error}")
         else:
-            print(f"MNIST: full dataset, 60,000 train / 10,000 test digits ({found}).")
+            print(
+                say(
+                    f"MNIST: full dataset, 60,000 train / 10,000 test digits ({found}).",
+                    f"MNIST：完整数据集，训练 60,000 / 测试 10,000 个数字（{found}）。",
+                )
+            )
             return data
     else:
-        why = "no network"
+        why = say("no network", "没有网络")
     print(
-        f"MNIST: offline sample, 8,000 train / 2,000 test digits ({why}; "
-        "real MNIST test images, see lmwidgets/data/README.md)."
+        say(
+            f"MNIST: offline sample, 8,000 train / 2,000 test digits ({why}; "
+            "real MNIST test images, see lmwidgets/data/README.md).",
+            f"MNIST：离线样本，训练 8,000 / 测试 2,000 个数字（{why}；"
+            "均为真实的 MNIST 测试图像，见 lmwidgets/data/README.md）。",
+        )
     )
     return _copy(_offline_mnist())
 

@@ -10,6 +10,8 @@ from lmwidgets import datasets
 import numpy as np
 import pytest
 
+from tests.language_audit import speaking
+
 # Checksums from shared/data/README.md (the provenance of the shipped files).
 MNIST_IMAGES_SHA256 = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
 MNIST_LABELS_SHA256 = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
@@ -71,6 +73,14 @@ def test_auto_with_offline_flag_uses_the_sample_and_says_so(monkeypatch, capsys)
     assert x_train.shape[0] == 8000
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "offline sample" in out
+
+
+def test_in_chinese_the_loader_says_which_data_in_chinese(monkeypatch, capsys):
+    monkeypatch.setenv("LMWIDGETS_OFFLINE", "1")
+    with speaking("zh"):
+        datasets.load_mnist()
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "离线样本" in out and "已设置 LMWIDGETS_OFFLINE" in out
 
 
 def test_auto_without_network_or_cache_falls_back(monkeypatch, tmp_path, capsys):
