@@ -4,6 +4,7 @@ import functools
 import html
 
 from lmwidgets.core import activations as core
+from lmwidgets.language import Words, language, say
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
 
@@ -39,6 +40,27 @@ FORMULAS = {
     "tanh_shrink": "x − tanh(x)",
     "threshold": "x if x > threshold else default_value",
 }
+# The formulas in Chinese where the English one has words (the others read the same).
+FORMULAS_ZH = {
+    "leaky_relu": "x > 0 时为 x，否则为 negative_slope·x",
+    "elu": "x > 0 时为 x，否则为 alpha·(eˣ − 1)",
+    "selu": "1.0507·(x > 0 时为 x，否则为 1.6733·(eˣ − 1))",
+    "gelu": "x·Φ(x)，Φ 为标准正态分布的累积分布函数（approximate：用 tanh 公式近似）",
+    "celu": "x > 0 时为 x，否则为 alpha·(e^(x/alpha) − 1)",
+    "threshold": "x > threshold 时为 x，否则为 default_value",
+    "hard_shrink": "|x| > threshold 时为 x，否则为 0",
+    "soft_shrink": "x > threshold 时为 x − threshold，x < −threshold 时为 x + threshold，否则为 0",
+    "sparse_plus": "x ≤ −1 时为 0，−1 < x < 1 时为 (x + 1)²/4，x ≥ 1 时为 x",
+    "sparse_sigmoid": "x ≤ −1 时为 0，−1 < x < 1 时为 (x + 1)/2，x ≥ 1 时为 1",
+}
+# A parameter's name in a Chinese label (Keras' keyword where it is a symbol).
+PARAMETER_ZH = {
+    "negative_slope": "负斜率",
+    "threshold": "阈值",
+    "default_value": "默认值",
+    "approximate": "近似",
+    "alpha": "α",
+}
 # Slider range and step per parameter name: (min, max, step).
 SLIDER_RANGES = {
     "negative_slope": (0.0, 1.0, 0.01),
@@ -53,6 +75,8 @@ PARAMETERS = {name: p for name in core.names() if (p := core.parameters(name))}
 
 def formula(name):
     """A one-line formula for the activation (Keras' docstring summary where none is written)."""
+    if name in FORMULAS_ZH and language() == "zh":
+        return FORMULAS_ZH[name]
     if name in FORMULAS:
         return FORMULAS[name]
     return (core.get(name).__doc__ or name).strip().splitlines()[0]
@@ -61,12 +85,13 @@ def formula(name):
 def _parameter_control(name, parameter, default):
     """The control of one parameter, named "<activation>.<parameter>", at Keras' default."""
     key = f"{name}.{parameter}"
+    label = Words(key, f"{name} {PARAMETER_ZH.get(parameter, parameter)}")
     if isinstance(default, bool):
-        return Control(key, "toggle", default, label=key)
+        return Control(key, "toggle", default, label=label)
     bound = max(2.0 * abs(default), 1.0)
     low, high, step = SLIDER_RANGES.get(parameter, (min(0.0, -bound), bound, 0.05))
     return Control(
-        key, "float", float(default), low=low, high=high, step=step, label=key, continuous=False
+        key, "float", float(default), low=low, high=high, step=step, label=label, continuous=False
     )
 
 
@@ -80,8 +105,22 @@ class ActivationExplorer(Explorer):
     """Pick activations; see f(x), f'(x), where units die (f' = 0) and where they saturate."""
 
     CONTROLS = (
-        Control("activations", "multi", ("relu",), options=tuple(core.names())),
-        Control("x_range", "range", (-5.0, 5.0), low=-20, high=20, step=0.5, label="x range"),
+        Control(
+            "activations",
+            "multi",
+            ("relu",),
+            options=tuple(core.names()),
+            label=Words("activations", "激活函数"),
+        ),
+        Control(
+            "x_range",
+            "range",
+            (-5.0, 5.0),
+            low=-20,
+            high=20,
+            step=0.5,
+            label=Words("x range", "x 范围"),
+        ),
         *(
             _parameter_control(name, parameter, default)
             for name, parameters in PARAMETERS.items()
@@ -198,10 +237,13 @@ class ActivationExplorer(Explorer):
             f"<b>{html.escape(name)}</b>: {html.escape(formula(name))}"
             for name in chosen
         ]
-        caption = (
+        caption = say(
             "Left: f(x). Right: f'(x), by autodiff; "
             '<span style="color:#d62728">red band</span>: f\' = 0 (dead unit), '
-            f'<span style="color:#ff7f0e">orange band</span>: |f\'| &lt; {VANISHING} (saturated).'
+            f'<span style="color:#ff7f0e">orange band</span>: |f\'| &lt; {VANISHING} (saturated).',
+            "左：f(x)。右：f'(x)，由自动微分求得；"
+            '<span style="color:#d62728">红色带</span>：f\' = 0（死亡单元），'
+            f'<span style="color:#ff7f0e">橙色带</span>：|f\'| &lt; {VANISHING}（饱和）。',
         )
         return caption + "<br>" + "<br>".join(entries)
 

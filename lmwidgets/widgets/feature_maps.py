@@ -5,6 +5,7 @@ import dataclasses
 import math
 
 from lmwidgets.core import cnn
+from lmwidgets.language import Words, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Control
 
@@ -40,7 +41,7 @@ class FeatureMapExplorer(Explorer):
     # model and images given (``declare``); these are the specs before any data.
     CONTROLS = (
         Control("image", "int_text", 0, low=0, high=2**31 - 1, width="200px"),
-        Control("layer", "choice", None, options=()),
+        Control("layer", "choice", None, options=(), label=Words("layer", "层")),
     )
 
     def __init__(self, model, images, labels=None, **settings):
@@ -68,7 +69,9 @@ class FeatureMapExplorer(Explorer):
         image, layer = self.CONTROLS
         last = len(self._images) - 1
         return (
-            dataclasses.replace(image, high=last, label=f"image (0-{last})"),
+            dataclasses.replace(
+                image, high=last, label=Words(f"image (0-{last})", f"图像（0-{last}）")
+            ),
             dataclasses.replace(layer, default=self._layers[0], options=self._layers),
         )
 
@@ -101,9 +104,9 @@ class FeatureMapExplorer(Explorer):
         self._bars = self._prob_axes.bar(
             classes, np.zeros(self._n_classes), color="#1f77b4", zorder=2
         )
-        self._prob_axes.set(ylim=(0, 1), xticks=classes, xlabel="class")
+        self._prob_axes.set(ylim=(0, 1), xticks=classes, xlabel=say_in_figure("class", "类别"))
         self._prob_axes.tick_params(labelsize=8)
-        self._prob_axes.set_title("predicted probabilities", fontsize=9)
+        self._prob_axes.set_title(say_in_figure("predicted probabilities", "预测概率"), fontsize=9)
         figure.subplots_adjust(left=0.02, right=0.98, bottom=0.15, top=0.88, wspace=0.15)
         return figure
 
@@ -119,16 +122,24 @@ class FeatureMapExplorer(Explorer):
         image = self._images[result["image_index"]]
         self._show(self._image_art, self._image_axes, image, 0, max(float(image.max()), 1e-6))
         label = result["label"]
-        truth = "" if label is None else f", label {label}"
-        self._image_axes.set_title(f"image{truth}", fontsize=9)
+        if label is None:
+            title = say_in_figure("image", "图像")
+        else:
+            title = say_in_figure(f"image, label {label}", f"图像，标签 {label}")
+        self._image_axes.set_title(title, fontsize=9)
         mean_filters, maps = result["mean_filters"], result["feature_maps"]
         bound = max(float(np.abs(mean_filters).max()), 1e-6)
         self._show(self._filter_art, self._filter_axes, tile(mean_filters), -bound, bound)
+        count = result["filters"].shape[-1]
         self._filter_axes.set_title(
-            f"{result['layer']}: {result['filters'].shape[-1]} filters", fontsize=9
+            f"{result['layer']}: " + say_in_figure(f"{count} filters", f"{count} 个卷积核"),
+            fontsize=9,
         )
         self._show(self._map_art, self._map_axes, tile(maps), 0, max(float(maps.max()), 1e-6))
-        self._map_axes.set_title(f"feature maps {maps.shape[0]}x{maps.shape[1]}", fontsize=9)
+        size = f"{maps.shape[0]}x{maps.shape[1]}"
+        self._map_axes.set_title(
+            say_in_figure(f"feature maps {size}", f"特征图 {size}"), fontsize=9
+        )
         bars = zip(self._bars.patches, result["probabilities"], strict=True)
         for number, (bar, p) in enumerate(bars):
             bar.set_height(p)

@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from lmwidgets.core import training
+from lmwidgets.language import Words, language, say, say_in_figure
 from lmwidgets.widgets._base import new_figure, render_png
 
 import ipywidgets as widgets
@@ -23,6 +24,8 @@ from matplotlib.ticker import MaxNLocator
 
 VALIDATION_PREFIX = "val_"
 EXPECTED_PANELS = ("loss", "accuracy")
+# A panel's title: the metric's Keras name, in words where it is a familiar one.
+METRIC_WORDS = {"loss": Words("loss", "损失"), "accuracy": Words("accuracy", "准确率")}
 
 
 class _PlotBox(widgets.VBox):
@@ -34,6 +37,22 @@ class _PlotBox(widgets.VBox):
 def _format_seconds(seconds):
     seconds = int(round(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def divergence_advice(diverged, **settings):
+    """``core.training.divergence_advice`` in the language now: one sentence for a learner on
+    when the loss broke, the likely causes and what is kept."""
+    english = training.divergence_advice(diverged, **settings)  # also checks its arguments
+    if language() != "zh":
+        return english
+    named = "，".join(f"{name} = {value:g}" for name, value in settings.items())
+    lower = f" {' 或 '.join(settings)}" if settings else "学习率"
+    now = f"（现在 {named}）" if named else ""
+    return (
+        f"训练在第 {diverged['epoch']} 轮停止：损失变成了 {diverged['loss']}。"
+        f"通常的原因是步长对这个网络来说太大了：请调低{lower}{now}。"
+        "已保留那一轮之前的权重。"
+    )
 
 
 def _best_epoch(history):
@@ -85,8 +104,17 @@ class LiveLossPlot(keras.callbacks.Callback):
         self.batches_seen = 0
         self._guard = training.DivergenceGuard()
         self.figure = new_figure(width, height, dpi=72)
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0")
-        self.status = widgets.HTML(value="waiting for model.fit")
+        # The figure's words, chosen once: panels made during a fit speak the same language.
+        self._words = (
+            say_in_figure("train", "训练集"),
+            say_in_figure("validation", "验证集"),
+            say_in_figure("best epoch", "最佳轮次"),
+            say_in_figure("epoch", "迭代周期"),
+        )
+        self.progress = widgets.IntProgress(
+            value=0, min=0, max=1, description=say("epoch 0", "第 0 轮")
+        )
+        self.status = widgets.HTML(value=say("waiting for model.fit", "等待 model.fit"))
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto"))
         self.widget = _PlotBox(children=[widgets.HBox([self.progress, self.status]), self.image])
         self._displayed = False
@@ -125,7 +153,7 @@ class LiveLossPlot(keras.callbacks.Callback):
         if self.show and not self._displayed:
             self._display_once()
         self._last_draw = time.monotonic()
-        self.status.value = "training"
+        self.status.value = say("training", "训练中")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -133,7 +161,8 @@ class LiveLossPlot(keras.callbacks.Callback):
         steps = self.params.get("steps") or 0
         self.progress.max = max(steps, 1)
         self.progress.value = 0
-        self.progress.description = f"epoch {epoch + 1}/{self.params.get('epochs', '?')}"
+        shown = f"{epoch + 1}/{self.params.get('epochs', '?')}"
+        self.progress.description = say(f"epoch {shown}", f"第 {shown} 轮")
 
     def on_train_batch_begin(self, batch, logs=None):
         # Only a counter and a clock here: no device sync, Keras keeps dispatching
@@ -159,12 +188,17 @@ class LiveLossPlot(keras.callbacks.Callback):
         self.progress.value = self.progress.max
         epochs = len(self.history.get("loss", []))
         if self.diverged:
-            advice = html.escape(training.divergence_advice(self.diverged))
+            advice = html.escape(divergence_advice(self.diverged))
             self.status.value = f'<span style="color:#b00020">{advice}</span>'
             return
-        stopped = " (stopped early)" if getattr(self.model, "stop_training", False) else ""
-        best = f", best epoch {self.best_epoch}" if self.best_epoch else ""
-        self.status.value = f"done: {epochs} epoch{'' if epochs == 1 else 's'}{best}{stopped}"
+        early = getattr(self.model, "stop_training", False)
+        stopped = say(" (stopped early)", "（提前停止）") if early else ""
+        best = say(f", best epoch {self.best_epoch}", f"，最佳轮次 {self.best_epoch}")
+        best = best if self.best_epoch else ""
+        self.status.value = say(
+            f"done: {epochs} epoch{'' if epochs == 1 else 's'}{best}{stopped}",
+            f"完成：{epochs} 轮{best}{stopped}",
+        )
 
     # --- drawing -------------------------------------------------------------------
     @property
@@ -182,11 +216,13 @@ class LiveLossPlot(keras.callbacks.Callback):
             return
         axes = self.figure.subplots(1, len(names), squeeze=False)[0]
         for ax, name in zip(axes, names, strict=True):
-            train_line = ax.plot([], [], "o-", color="#1f77b4", ms=3, label="train")[0]
-            val_line = ax.plot([], [], "o-", color="#ff7f0e", ms=3, label="validation")[0]
-            best_line = ax.axvline(np.nan, color="#2ca02c", ls="--", lw=1, label="best epoch")
-            ax.set_title(name, fontsize=10)
-            ax.set_xlabel("epoch", fontsize=9)
+            train, validation, best, epoch = self._words
+            train_line = ax.plot([], [], "o-", color="#1f77b4", ms=3, label=train)[0]
+            val_line = ax.plot([], [], "o-", color="#ff7f0e", ms=3, label=validation)[0]
+            best_line = ax.axvline(np.nan, color="#2ca02c", ls="--", lw=1, label=best)
+            title = METRIC_WORDS[name].in_figure() if name in METRIC_WORDS else name
+            ax.set_title(title, fontsize=10)
+            ax.set_xlabel(epoch, fontsize=9)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
@@ -232,12 +268,15 @@ class LiveLossPlot(keras.callbacks.Callback):
         self.progress.value = batch
         steps = self.params.get("steps")
         if not steps or batch == 0:
-            self.status.value = f"batch {batch}"
+            self.status.value = say(f"batch {batch}", f"批量 {batch}")
             return
         per_batch = (now - self._epoch_started) / batch
         epochs_left = self.params.get("epochs", self._epoch + 1) - self._epoch - 1
         left = per_batch * ((steps - batch) + epochs_left * steps)
-        self.status.value = f"batch {batch}/{steps} · about {_format_seconds(left)} left"
+        left = _format_seconds(left)
+        self.status.value = say(
+            f"batch {batch}/{steps} · about {left} left", f"批量 {batch}/{steps} · 约剩 {left}"
+        )
 
     def _display_once(self):
         try:

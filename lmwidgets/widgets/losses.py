@@ -5,6 +5,7 @@ import html
 import math
 
 from lmwidgets.core import losses as core
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Control
 
@@ -19,10 +20,10 @@ SHORT = {
     "mean_absolute_error": "MAE",
     "huber": "Huber",
     "log_cosh": "log-cosh",
-    "binary_crossentropy": "cross-entropy",
+    "binary_crossentropy": Words("cross-entropy", "交叉熵"),
     "binary_focal_crossentropy": "focal",
     "hinge": "hinge",
-    "squared_hinge": "squared hinge",
+    "squared_hinge": Words("squared hinge", "平方 hinge"),
 }
 ERRORS = np.linspace(-3.0, 3.0, 241, dtype="float32")
 PROBABILITIES = np.linspace(0.005, 0.995, 199, dtype="float32")
@@ -89,6 +90,11 @@ def outliers(s):
 
 
 VIEWS = {"regression": regression, "classification": classification, "outliers": outliers}
+VIEW_LABELS = {
+    "regression": Words("regression", "回归"),
+    "classification": Words("classification", "分类"),
+    "outliers": Words("outliers", "离群点"),
+}
 
 
 def _styled(axes):
@@ -108,15 +114,22 @@ class LossExplorer(Explorer):
     and as the criterion of a line fit to data with an outlier."""
 
     CONTROLS = (
-        Control("view", "buttons", "regression", options=tuple(VIEWS)),
-        Control("regression_losses", "multi", REGRESSION, options=REGRESSION),
-        Control("delta", "float", DELTA, low=0.1, high=3, step=0.1, label="huber delta", **LET_GO),
-        Control("classification_losses", "multi", CROSS_ENTROPIES, options=CLASSIFICATION),
-        Control("label_smoothing", "float", SMOOTHING, low=0, high=0.5, step=0.05, **LET_GO),
-        Control("gamma", "float", GAMMA, low=0, high=5, step=0.25, label="focal gamma", **LET_GO),
+        Control("view", "buttons", "regression", label=Words("view", "视图"),
+                options=tuple((label, view) for view, label in VIEW_LABELS.items())),
+        Control("regression_losses", "multi", REGRESSION, options=REGRESSION,
+                label=Words("regression losses", "回归损失")),
+        Control("delta", "float", DELTA, low=0.1, high=3, step=0.1,
+                label=Words("huber delta", "Huber δ"), **LET_GO),
+        Control("classification_losses", "multi", CROSS_ENTROPIES, options=CLASSIFICATION,
+                label=Words("classification losses", "分类损失")),
+        Control("label_smoothing", "float", SMOOTHING, low=0, high=0.5, step=0.05, **LET_GO,
+                label=Words("label smoothing", "标签平滑")),
+        Control("gamma", "float", GAMMA, low=0, high=5, step=0.25,
+                label=Words("focal gamma", "focal γ"), **LET_GO),
         Control("outlier", "float", 10.0, low=0, high=30, step=1, **LET_GO,
-                label="outlier strength"),
-        Control("fit_losses", "multi", FIT_LOSSES, options=FIT_LOSSES),
+                label=Words("outlier strength", "离群点强度")),
+        Control("fit_losses", "multi", FIT_LOSSES, options=FIT_LOSSES,
+                label=Words("fit losses", "拟合损失")),
     )  # fmt: skip
 
     def __init__(self, **settings):
@@ -149,7 +162,7 @@ class LossExplorer(Explorer):
         for index, name in enumerate(REGRESSION):
             for axes, kind in zip(regression, ("loss", "slope"), strict=True):
                 (self.lines["regression", name, kind],) = axes.plot(
-                    [], [], color=f"C{index}", lw=1.8, label=SHORT[name]
+                    [], [], color=f"C{index}", lw=1.8, label=str(SHORT[name])
                 )
         for index, name in enumerate(CLASSIFICATION):
             for label, style in ((1, "-"), (0, "--")):
@@ -158,8 +171,12 @@ class LossExplorer(Explorer):
                         [], [], color=f"C{index}", ls=style, lw=1.6,
                         label=f"{SHORT[name]}, y={label}",
                     )  # fmt: skip
-        (self.points,) = outliers.plot([], [], "o", color="0.3", ms=4, label="data")
-        (self.outlier_point,) = outliers.plot([], [], "o", color="#d62728", ms=7, label="outlier")
+        (self.points,) = outliers.plot(
+            [], [], "o", color="0.3", ms=4, label=say_in_figure("data", "数据")
+        )
+        (self.outlier_point,) = outliers.plot(
+            [], [], "o", color="#d62728", ms=7, label=say_in_figure("outlier", "离群点")
+        )
         for index, name in enumerate(FIT_LOSSES):
             (self.lines["fit", name],) = outliers.plot([], [], color=f"C{index}", lw=2)
         regression[0].set_xlim(ERRORS[0], ERRORS[-1])
@@ -214,8 +231,11 @@ class LossExplorer(Explorer):
                 self.lines["regression", name, kind].set_data(ERRORS, data[name][kind])
         top = max(float(data[name]["loss"].max()) for name in chosen)
         self.axes["regression"][0].set_ylim(-0.3, min(top, 9.5) + 0.5)
-        head = "Left: loss against the error y_pred − y_true. Right: its slope, by autodiff."
-        return head, [_swatch(REGRESSION.index(n), SHORT[n]) for n in chosen]
+        head = say(
+            "Left: loss against the error y_pred − y_true. Right: its slope, by autodiff.",
+            "左：损失随误差 y_pred − y_true 的变化。右：它的斜率，由自动微分求得。",
+        )
+        return head, [_swatch(REGRESSION.index(n), str(SHORT[n])) for n in chosen]
 
     def _render_classification(self, data):
         chosen = [name for name in CLASSIFICATION if name in data]
@@ -224,9 +244,11 @@ class LossExplorer(Explorer):
                 for kind in ("loss", "slope"):
                     line = self.lines["classification", name, label, kind]
                     line.set_data(PROBABILITIES, data[name][label][kind])
-        head = (
+        head = say(
             "Left: loss against the predicted probability p (solid: true label 1, "
-            "dashed: 0). Right: its slope, by autodiff."
+            "dashed: 0). Right: its slope, by autodiff.",
+            "左：损失随预测概率 p 的变化（实线：真实标签为 1，虚线：为 0）。"
+            "右：它的斜率，由自动微分求得。",
         )
         keys = [
             _swatch(CLASSIFICATION.index(n), f"{SHORT[n]}, y={label}", dashed=label == 0)
@@ -246,9 +268,13 @@ class LossExplorer(Explorer):
         # Tops in steps of 10: a stronger outlier moves within the same axes most of the time.
         top = 10.0 * math.ceil((max(y.max(), 9.0) + 1.0) / 10)
         self.axes["outliers"][0].set_ylim(min(0.0, y.min()) - 0.5, top)
-        head = "Lines fitted with Keras under each loss; the red point is the outlier."
+        head = say(
+            "Lines fitted with Keras under each loss; the red point is the outlier.",
+            "用 Keras 在各个损失下拟合的直线；红点是离群点。",
+        )
+        slope = say("slope", "斜率")
         keys = [
-            _swatch(FIT_LOSSES.index(n), f"{SHORT[n]}: slope {data[n]['slope']:.2f}")
+            _swatch(FIT_LOSSES.index(n), f"{SHORT[n]}: {slope} {data[n]['slope']:.2f}")
             for n in chosen
         ]
         return head, keys

@@ -8,6 +8,7 @@ import dataclasses
 import html
 
 from lmwidgets.core import metrics
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Control
 
@@ -15,6 +16,13 @@ import ipywidgets as widgets
 import numpy as np
 
 CELL_NAMES = (("tn", "fp"), ("fn", "tp"))
+# The ratios the readout shows, by their names in ``result``.
+RATIO_NAMES = {
+    "accuracy": Words("accuracy", "准确率"),
+    "precision": Words("precision", "精确率"),
+    "recall": Words("recall", "召回率"),
+    "f1": Words("f1", "F1"),
+}
 
 
 class MetricsExplorer(Explorer):
@@ -31,8 +39,9 @@ class MetricsExplorer(Explorer):
     # Binary scores have one positive class, 1; class probabilities one per column.
     CONTROLS = (
         Control("threshold", "float_text", metrics.DEFAULT_THRESHOLD, low=0, high=1, step=0.05,
-                width="180px"),
-        Control("positive_class", "choice", 1, options=(1,), label="positive class"),
+                width="180px", label=Words("threshold", "阈值")),
+        Control("positive_class", "choice", 1, options=(1,),
+                label=Words("positive class", "正类")),
     )  # fmt: skip
 
     def __init__(self, y_true, scores, **settings):
@@ -43,8 +52,9 @@ class MetricsExplorer(Explorer):
         self.note = widgets.HTML()
         # The figure's key as HTML: text there costs nothing to redraw.
         self.key = widgets.HTML(
-            '<span style="font-size:90%"><span style="color:#d62728">&#9679;</span> threshold'
-            " (on both curves)</span>"
+            '<span style="font-size:90%"><span style="color:#d62728">&#9679;</span> '
+            + say("threshold (on both curves)", "阈值（在两条曲线上）")
+            + "</span>"
         )
         super().__init__(**settings)
 
@@ -105,10 +115,10 @@ class MetricsExplorer(Explorer):
         self._pr_point.set_data([result["recall"]], [result["precision"]])
         self._roc_axes.set_title(f"ROC · AUC {result['roc_auc']:.3f}", fontsize=9)
         self._pr_axes.set_title(
-            f"precision-recall · AP {result['average_precision']:.3f}", fontsize=9
+            f"{self._pr_title} · AP {result['average_precision']:.3f}", fontsize=9
         )
         self.readout.value = " · ".join(
-            f"{name} <b>{result[name]:.3f}</b>"
+            f"{RATIO_NAMES[name]} <b>{result[name]:.3f}</b>"
             for name in ("accuracy", "precision", "recall", "f1")
         )
         self.note.value = self._undefined_note(result["undefined"])
@@ -117,9 +127,11 @@ class MetricsExplorer(Explorer):
     def _undefined_note(undefined):
         if not undefined:
             return ""
-        text = (
+        text = say(
             f"{', '.join(undefined)} undefined here (a division by zero: no positive "
-            "predictions or no positive examples), shown as 0."
+            "predictions or no positive examples), shown as 0.",
+            f"{'、'.join(str(RATIO_NAMES.get(name, name)) for name in undefined)}在此无定义"
+            "（除数为零：没有预测为正类的样本，或没有正类样本），显示为 0。",
         )
         return f'<span style="color:#8a5300">{html.escape(text)}</span>'
 
@@ -137,29 +149,34 @@ class MetricsExplorer(Explorer):
         cm_axes.set(
             xticks=[0, 1],
             yticks=[0, 1],
-            xticklabels=["predicted −", "predicted +"],
-            yticklabels=["actual −", "actual +"],
+            xticklabels=[say_in_figure(f"predicted {sign}", f"预测 {sign}") for sign in "−+"],
+            yticklabels=[say_in_figure(f"actual {sign}", f"实际 {sign}") for sign in "−+"],
         )
         cm_axes.tick_params(labelsize=8)
         self._cm_texts = [
             [cm_axes.text(j, i, "", ha="center", va="center", fontsize=10) for j in range(2)]
             for i in range(2)
         ]
-        cm_axes.set_title("confusion matrix", fontsize=9)
+        cm_axes.set_title(say_in_figure("confusion matrix", "混淆矩阵"), fontsize=9)
         (self._pr_line,) = self._pr_axes.plot([], [], color="#1f77b4")
         # Points above the curves and the diagonal, drawn last in a full draw as over the cache.
         (self._pr_point,) = self._pr_axes.plot(
-            [], [], "o", color="#d62728", label="threshold", zorder=3
+            [], [], "o", color="#d62728", label=say_in_figure("threshold", "阈值"), zorder=3
         )
-        self._pr_axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.05))
+        self._pr_axes.set(
+            xlabel=say_in_figure("recall", "召回率"),
+            ylabel=say_in_figure("precision", "精确率"),
+            xlim=(0, 1.02),
+            ylim=(0, 1.05),
+        )
         (self._roc_line,) = self._roc_axes.plot([], [], color="#1f77b4")
         (self._roc_point,) = self._roc_axes.plot(
-            [], [], "o", color="#d62728", label="threshold", zorder=3
+            [], [], "o", color="#d62728", label=say_in_figure("threshold", "阈值"), zorder=3
         )
         self._roc_axes.plot([0, 1], [0, 1], ":", color="gray", lw=1)
         self._roc_axes.set(
-            xlabel="false positive rate",
-            ylabel="true positive rate (recall)",
+            xlabel=say_in_figure("false positive rate", "假正率"),
+            ylabel=say_in_figure("true positive rate (recall)", "真正率（召回率）"),
             xlim=(0, 1),
             ylim=(0, 1.02),
         )
@@ -168,7 +185,8 @@ class MetricsExplorer(Explorer):
             ax.xaxis.label.set_size(8)
             ax.yaxis.label.set_size(8)
             ax.grid(alpha=0.3)
-        self._pr_axes.set_title("precision-recall", fontsize=9)  # room for the titles
+        self._pr_title = say_in_figure("precision-recall", "精确率-召回率")
+        self._pr_axes.set_title(self._pr_title, fontsize=9)  # room for the titles
         self._roc_axes.set_title("ROC", fontsize=9)
         figure.tight_layout()
         return figure

@@ -1,6 +1,7 @@
 """NeuronExplorer: the smallest widget of the course, one neuron with two sliders."""
 
 from lmwidgets.core.neuron import ACTIVATIONS, neuron_output
+from lmwidgets.language import Words, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Control
 
@@ -13,11 +14,15 @@ class NeuronExplorer(Explorer):
     CONTROLS = (
         Control("weight", "float", 1.0, low=-3, high=3, step=0.1, label="w"),
         Control("bias", "float", 0.0, low=-3, high=3, step=0.1, label="b"),
-        Control("activation", "choice", "relu", options=ACTIVATIONS),
         Control(
-            "x_range", "range", (-3.0, 3.0), low=-10, high=10, step=0.5, label="x range", row=1
+            "activation", "choice", "relu", options=ACTIVATIONS,
+            label=Words("activation", "激活函数"),
         ),
-    )
+        Control(
+            "x_range", "range", (-3.0, 3.0), low=-10, high=10, step=0.5,
+            label=Words("x range", "x 范围"), row=1,
+        ),
+    )  # fmt: skip
 
     def build_figure(self):
         figure = new_figure(6, 3)
@@ -25,8 +30,8 @@ class NeuronExplorer(Explorer):
         (self.curve,) = self.axes.plot([], [], lw=2)
         self.axes.axhline(0, color="0.7", lw=0.8)
         self.axes.axvline(0, color="0.7", lw=0.8)
-        self.axes.set_xlabel("input x")
-        self.axes.set_ylabel("output y")
+        self.axes.set_xlabel(say_in_figure("input x", "输入 x"))
+        self.axes.set_ylabel(say_in_figure("output y", "输出 y"))
         figure.tight_layout()
         return figure
 

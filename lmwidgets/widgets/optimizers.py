@@ -4,6 +4,7 @@ import functools
 import math
 
 from lmwidgets.core import optimizers as core
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
 
@@ -19,7 +20,9 @@ _BOXES = [core.surface(name).box for name in core.surfaces()]
 START_X = (min(box[0] for box in _BOXES), max(box[1] for box in _BOXES))
 START_Y = (min(box[2] for box in _BOXES), max(box[3] for box in _BOXES))
 CONDITION = core.surface("quadratic").params["condition"]
-CONDITION_LABEL = "condition (quadratic)"
+CONDITION_LABEL = Words("condition (quadratic)", "条件数（二次函数）")
+# The surfaces whose names are words (the others are named after a mathematician).
+SURFACE_LABELS = {"quadratic": Words("quadratic", "二次函数"), "saddle": Words("saddle", "鞍面")}
 MOMENTUM = core.hyperparameters("momentum")["momentum"]
 BETA_1 = core.hyperparameters("adam")["beta_1"]
 LET_GO = {"continuous": False}  # every change reruns the optimizers: when a slider is let go
@@ -55,17 +58,23 @@ class OptimizerPlayground(Explorer):
     """Pick optimizers, a surface, a start and a learning rate; watch each path and loss."""
 
     CONTROLS = (
-        Control("optimizers", "multi", ("sgd", "adam"), options=tuple(core.names())),
-        Control("surface", "choice", SURFACE, options=tuple(core.surfaces())),
-        Control("learning_rate", "log", 0.002, low=1e-5, high=1, label="learning rate", **LET_GO),
-        Control("steps", "int", 300, low=10, high=1000, step=10, **LET_GO),
+        Control("optimizers", "multi", ("sgd", "adam"), options=tuple(core.names()),
+                label=Words("optimizers", "优化器")),
+        Control("surface", "choice", SURFACE, label=Words("surface", "曲面"),
+                options=tuple((SURFACE_LABELS.get(s, s), s) for s in core.surfaces())),
+        Control("learning_rate", "log", 0.002, low=1e-5, high=1,
+                label=Words("learning rate", "学习率"), **LET_GO),
+        Control("steps", "int", 300, low=10, high=1000, step=10, label=Words("steps", "步数"),
+                **LET_GO),
         Control("condition", "log", CONDITION, low=1, high=1000, label=CONDITION_LABEL, **LET_GO),
-        Control("start_x", "float", START[0], low=START_X[0], high=START_X[1], step=0.05, **LET_GO),
-        Control("start_y", "float", START[1], low=START_Y[0], high=START_Y[1], step=0.05, **LET_GO),
+        Control("start_x", "float", START[0], low=START_X[0], high=START_X[1], step=0.05,
+                label=Words("start x", "起点 x"), **LET_GO),
+        Control("start_y", "float", START[1], low=START_Y[0], high=START_Y[1], step=0.05,
+                label=Words("start y", "起点 y"), **LET_GO),
         Control("momentum", "float", MOMENTUM, low=0, high=0.99, step=0.01, **LET_GO,
-                label="momentum (momentum, nesterov)"),
+                label=Words("momentum (momentum, nesterov)", "动量（momentum, nesterov）")),
         Control("beta_1", "float", BETA_1, low=0, high=0.999, step=0.01, **LET_GO,
-                label="beta_1 (adam family, lion)"),
+                label=Words("beta_1 (adam family, lion)", "beta_1（adam 系列、lion）")),
     )  # fmt: skip
 
     def __init__(self, **settings):
@@ -122,13 +131,13 @@ class OptimizerPlayground(Explorer):
         self.map_axes, self.loss_axes = figure.subplots(
             1, 2, gridspec_kw={**grid, "width_ratios": (1.15, 1)}
         )
-        self.map_axes.set_title("path on the surface", fontsize=10)
-        self.loss_axes.set_title("loss per step", fontsize=10)
+        self.map_axes.set_title(say_in_figure("path on the surface", "曲面上的路径"), fontsize=10)
+        self.loss_axes.set_title(say_in_figure("loss per step", "每步的损失"), fontsize=10)
         self.loss_axes.set_yscale("symlog", linthresh=1e-3)
         # Plain tick labels ("0.001", "100"): symlog's default ones are mathtext, whose parser
         # takes about half a second to set up the first time a process draws one.
         self.loss_axes.yaxis.set_major_formatter(FuncFormatter(_tick_label))
-        self.loss_axes.set_xlabel("step", fontsize=8)
+        self.loss_axes.set_xlabel(say_in_figure("step", "步"), fontsize=8)
         for axes in (self.map_axes, self.loss_axes):
             axes.tick_params(labelsize=8)
             axes.xaxis.set_major_locator(MaxNLocator(5))
@@ -218,12 +227,19 @@ class OptimizerPlayground(Explorer):
             )
             self._legend_for = tuple(result)
         diverged = [
-            f"{name} diverged at step {run['diverged_at']}"
+            say(
+                f"{name} diverged at step {run['diverged_at']}",
+                f"{name} 在第 {run['diverged_at']} 步发散",
+            )
             for name, run in result.items()
             if run["diverged_at"] is not None
         ]
-        hint = " (learning rate too large for this surface?)"
-        self.notice = ("; ".join(diverged) + hint, "warning") if diverged else ("", "info")
+        hint = say(
+            " (learning rate too large for this surface?)", "（对这个曲面来说学习率太大了？）"
+        )
+        self.notice = (
+            (say("; ", "；").join(diverged) + hint, "warning") if diverged else ("", "info")
+        )
 
     def dynamic_artists(self):
         # Paths, losses and the marks and legend drawn over them, over a cached picture of the

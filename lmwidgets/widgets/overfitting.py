@@ -8,6 +8,7 @@ model can reach on new data.
 """
 
 from lmwidgets.core import training
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Control
 
@@ -29,12 +30,13 @@ class OverfittingExplorer(Explorer):
 
     CONTROLS = (
         Control("train_size", "int", DEFAULTS["train_size"], low=5, high=300, step=5,
-                label="training points", continuous=False),
-        Control("epochs", "int", DEFAULTS["epochs"], low=20, high=600, step=20, continuous=False),
+                label=Words("training points", "训练点数"), continuous=False),
+        Control("epochs", "int", DEFAULTS["epochs"], low=20, high=600, step=20, continuous=False,
+                label=Words("epochs", "迭代周期")),
         Control("seed", "int_text", DEFAULTS["seed"], low=0, high=2**31 - 1, role="data",
-                width="160px"),
+                width="160px", label=Words("seed", "种子")),
         Control("dropout", "float", DEFAULTS["dropout"], low=0, high=0.6, step=0.05, row=1,
-                continuous=False),
+                continuous=False, label=Words("dropout", "暂退法")),
         Control("l2", "buttons", DEFAULTS["l2"], options=L2_CHOICES, label="L2", row=1),
     )  # fmt: skip
 
@@ -44,8 +46,12 @@ class OverfittingExplorer(Explorer):
         if run["diverged"]:
             epoch, loss = run["diverged"]["epoch"], run["diverged"]["loss"]
             raise ValueError(
-                f"Training went wrong: the loss became {loss} by epoch {epoch}, so there is "
-                "no curve to draw. Try other settings or another seed."
+                say(
+                    f"Training went wrong: the loss became {loss} by epoch {epoch}, so there is "
+                    "no curve to draw. Try other settings or another seed.",
+                    f"训练出了问题：到第 {epoch} 轮时损失变成了 {loss}，没有曲线可画。"
+                    "请换一组设置或换一个种子。",
+                )
             )
         return {
             **s,
@@ -71,9 +77,10 @@ class OverfittingExplorer(Explorer):
         # Ignore the first epochs' large losses: the interesting part is near the noise floor.
         top = max(np.percentile(val, 80) * 1.5, 3 * training.NOISE_STD**2)
         self._loss_axes.set_ylim(0, top)
+        train, validation, gap = self._words["train"], self._words["validation"], self._words["gap"]
         self._loss_axes.set_title(
-            f"train {result['train_loss']:.3f} · validation {result['val_loss']:.3f} · "
-            f"gap {result['gap']:.3f}",
+            f"{train} {result['train_loss']:.3f} · {validation} {result['val_loss']:.3f} · "
+            f"{gap} {result['gap']:.3f}",
             fontsize=9,
         )
 
@@ -82,29 +89,48 @@ class OverfittingExplorer(Explorer):
         return np.column_stack([np.r_[x, x[::-1]], np.r_[low, high[::-1]]])
 
     def build_figure(self):
+        # The figure's words, chosen once (the figure speaks the language it was made in).
+        self._words = words = {
+            key: say_in_figure(*pair)
+            for key, pair in {
+                "train": ("train", "训练集"),
+                "validation": ("validation", "验证集"),
+                "gap": ("gap", "差距"),
+                "model": ("model", "模型"),
+                "noise": ("noise variance", "噪声方差"),
+                "best": ("best validation", "验证集最佳"),
+                "epoch": ("epoch", "迭代周期"),
+                "error": ("mean squared error", "均方误差"),
+                "sine": ("sin(3x)", "真实函数 sin(3x)"),
+            }.items()
+        }
         figure = new_figure(9.0, 3.2)
         data_axes, self._loss_axes = figure.subplots(1, 2)
         grid = np.linspace(-1, 1, 200)
-        data_axes.plot(grid, training.clean_sine(grid), color="gray", lw=1, ls=":", label="sin(3x)")
+        data_axes.plot(grid, training.clean_sine(grid), color="gray", lw=1, ls=":",
+                       label=words["sine"])  # fmt: skip
         (self._val_points,) = data_axes.plot([], [], ".", color="#ff7f0e", ms=2, alpha=0.4,
-                                             label="validation")  # fmt: skip
-        (self._train_points,) = data_axes.plot([], [], "o", color="#1f77b4", ms=4, label="train")
-        (self._fit_line,) = data_axes.plot([], [], color="#d62728", lw=1.5, label="model")
+                                             label=words["validation"])  # fmt: skip
+        (self._train_points,) = data_axes.plot([], [], "o", color="#1f77b4", ms=4,
+                                               label=words["train"])  # fmt: skip
+        (self._fit_line,) = data_axes.plot([], [], color="#d62728", lw=1.5, label=words["model"])
         data_axes.set(xlim=(-1, 1), ylim=(-2.2, 2.2), xlabel="x", ylabel="y")
         data_axes.legend(fontsize=7, loc="lower right", ncol=2)
-        (self._train_curve,) = self._loss_axes.plot([], [], color="#1f77b4", label="train")
-        (self._val_curve,) = self._loss_axes.plot([], [], color="#ff7f0e", label="validation")
+        (self._train_curve,) = self._loss_axes.plot([], [], color="#1f77b4", label=words["train"])
+        (self._val_curve,) = self._loss_axes.plot([], [], color="#ff7f0e",
+                                                  label=words["validation"])  # fmt: skip
         self._gap = self._loss_axes.fill_between([0, 1], [0, 0], [0, 0], color="#ff7f0e",
-                                                 alpha=0.15, label="gap")  # fmt: skip
+                                                 alpha=0.15, label=words["gap"])  # fmt: skip
         self._loss_axes.axhline(training.NOISE_STD**2, color="gray", ls=":", lw=1,
-                                label="noise variance")  # fmt: skip
+                                label=words["noise"])  # fmt: skip
         self._best = self._loss_axes.axvline(np.nan, color="#2ca02c", ls="--", lw=1,
-                                             label="best validation")  # fmt: skip
-        self._loss_axes.set(xlabel="epoch", ylabel="mean squared error")
+                                             label=words["best"])  # fmt: skip
+        self._loss_axes.set(xlabel=words["epoch"], ylabel=words["error"])
         self._loss_axes.legend(fontsize=7, loc="upper right")
         for ax in (data_axes, self._loss_axes):
             ax.tick_params(labelsize=8)
             ax.grid(alpha=0.3)
-        self._loss_axes.set_title("train · validation · gap", fontsize=9)  # room for it
+        shown = " · ".join(words[key] for key in ("train", "validation", "gap"))
+        self._loss_axes.set_title(shown, fontsize=9)  # room for it
         figure.tight_layout()
         return figure

@@ -4,6 +4,7 @@ import functools
 import math
 
 from lmwidgets.core import optimizers, schedules
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
 
@@ -17,6 +18,12 @@ P = schedules.all_parameters()
 STEPS = schedules.MAX_STEPS
 LET_GO = {"continuous": False, "row": 2}  # a change reruns two optimizers: when let go
 RUNS = ("constant", "scheduled")
+RUN_WORDS = {
+    "constant": Words("constant", "恒定学习率"),
+    "scheduled": Words("scheduled", "按调度"),
+}
+# The surfaces whose names are words (the others are named after a mathematician).
+SURFACE_LABELS = {"quadratic": Words("quadratic", "二次函数"), "saddle": Words("saddle", "鞍面")}
 _WARMED = set()  # (optimizer, surface, compiled length) an explorer's warm-up has run
 # The rate axis ends at one of these times a power of ten: a learning rate moved along its
 # log slider keeps the axes for a few notches, and with them the cached picture of them.
@@ -41,35 +48,45 @@ class ScheduleExplorer(Explorer):
     every step, and one optimizer's path on a surface at a constant rate and with it."""
 
     CONTROLS = (
-        Control("schedule", "choice", schedules.DEFAULT_SCHEDULE, options=tuple(schedules.names())),
+        Control("schedule", "choice", schedules.DEFAULT_SCHEDULE, options=tuple(schedules.names()),
+                label=Words("schedule", "学习率调度")),
         Control("steps", "int", schedules.DEFAULT_STEPS, low=10, high=STEPS, step=10,
-                continuous=False),
+                continuous=False, label=Words("steps", "步数")),
         Control("learning_rate", "log", schedules.DEFAULT_LEARNING_RATE, low=1e-4, high=1,
-                label="constant learning rate", continuous=False),
+                label=Words("constant learning rate", "恒定学习率"), continuous=False),
         Control("optimizer", "choice", schedules.DEFAULT_OPTIMIZER, options=schedules.OPTIMIZERS,
-                row=1),
-        Control("surface", "choice", schedules.DEFAULT_SURFACE,
-                options=tuple(optimizers.surfaces()), row=1),
+                row=1, label=Words("optimizer", "优化器")),
+        Control("surface", "choice", schedules.DEFAULT_SURFACE, row=1,
+                options=tuple((SURFACE_LABELS.get(s, s), s) for s in optimizers.surfaces()),
+                label=Words("surface", "曲面")),
         Control("initial_learning_rate", "float_text", P["initial_learning_rate"], low=0, high=1,
-                step=0.001, row=2),
-        Control("decay_steps", "int_text", P["decay_steps"], low=1, high=STEPS, row=2),
-        Control("decay_rate", "float_text", P["decay_rate"], low=0, high=10, step=0.05, row=2),
-        Control("staircase", "toggle", P["staircase"], row=2),
+                step=0.001, row=2, label=Words("initial learning rate", "初始学习率")),
+        Control("decay_steps", "int_text", P["decay_steps"], low=1, high=STEPS, row=2,
+                label=Words("decay steps", "衰减步数")),
+        Control("decay_rate", "float_text", P["decay_rate"], low=0, high=10, step=0.05, row=2,
+                label=Words("decay rate", "衰减率")),
+        Control("staircase", "toggle", P["staircase"], row=2, label=Words("staircase", "阶梯式")),
         Control("boundaries", "text", schedules.format_numbers(P["boundaries"]), low=1, high=200,
-                row=2, continuous=False),
+                row=2, continuous=False, label=Words("boundaries", "边界")),
         Control("values", "text", schedules.format_numbers(P["values"]), low=1, high=200, row=2,
-                continuous=False),
+                continuous=False, label=Words("values", "取值")),
         Control("end_learning_rate", "float_text", P["end_learning_rate"], low=0, high=1,
-                step=0.0001, row=2),
-        Control("power", "float", P["power"], low=0, high=5, step=0.1, **LET_GO),
-        Control("cycle", "toggle", P["cycle"], row=2),
-        Control("alpha", "float", P["alpha"], low=0, high=1, step=0.01, **LET_GO),
+                step=0.0001, row=2, label=Words("end learning rate", "最终学习率")),
+        Control("power", "float", P["power"], low=0, high=5, step=0.1, **LET_GO,
+                label=Words("power", "幂次")),
+        Control("cycle", "toggle", P["cycle"], row=2, label=Words("cycle", "循环")),
+        Control("alpha", "float", P["alpha"], low=0, high=1, step=0.01, **LET_GO,
+                label=Words("alpha", "最小比例 alpha")),
         Control("warmup_target", "float_text", P["warmup_target"], low=0, high=1, step=0.001,
-                row=2),
-        Control("warmup_steps", "int_text", P["warmup_steps"], low=0, high=STEPS, row=2),
-        Control("first_decay_steps", "int_text", P["first_decay_steps"], low=1, high=STEPS, row=2),
-        Control("t_mul", "float", P["t_mul"], low=1, high=4, step=0.1, **LET_GO),
-        Control("m_mul", "float", P["m_mul"], low=0.1, high=2, step=0.05, **LET_GO),
+                row=2, label=Words("warmup target", "预热目标")),
+        Control("warmup_steps", "int_text", P["warmup_steps"], low=0, high=STEPS, row=2,
+                label=Words("warmup steps", "预热步数")),
+        Control("first_decay_steps", "int_text", P["first_decay_steps"], low=1, high=STEPS, row=2,
+                label=Words("first decay steps", "首次衰减步数")),
+        Control("t_mul", "float", P["t_mul"], low=1, high=4, step=0.1, **LET_GO,
+                label=Words("t mul", "周期倍数 t_mul")),
+        Control("m_mul", "float", P["m_mul"], low=0.1, high=2, step=0.05, **LET_GO,
+                label=Words("m mul", "幅度倍数 m_mul")),
     )  # fmt: skip
 
     def __init__(self, **settings):
@@ -113,11 +130,14 @@ class ScheduleExplorer(Explorer):
         grid = {"left": 0.06, "right": 0.98, "bottom": 0.14, "top": 0.88, "wspace": 0.25}
         self.rate_axes, *maps = figure.subplots(1, 3, gridspec_kw=grid)
         self.map_axes = dict(zip(RUNS, maps, strict=True))
-        self.rate_axes.set_xlabel("step", fontsize=8)
+        self.rate_axes.set_xlabel(say_in_figure("step", "步"), fontsize=8)
         (self.constant_rate,) = self.rate_axes.plot([], [], "--", color="C0", lw=1.4)
         (self.scheduled_rate,) = self.rate_axes.plot([], [], color="C1", lw=1.8)
         self.legend = self.rate_axes.legend(
-            (self.constant_rate, self.scheduled_rate), RUNS, fontsize=7, frameon=False
+            (self.constant_rate, self.scheduled_rate),
+            [RUN_WORDS[run].in_figure() for run in RUNS],
+            fontsize=7,
+            frameon=False,
         )
         self.paths, self.marks = {}, []
         for color, (run, axes) in zip(("C0", "C1"), self.map_axes.items(), strict=True):
@@ -169,19 +189,36 @@ class ScheduleExplorer(Explorer):
         self.rate_axes.set_xlim(*snapped_limits(0, steps, steps=8))
         top = max(rates.max(), result["learning_rate"])
         self.rate_axes.set_ylim(0.0, round_top(1.1 * top))  # room above the top line
-        self.rate_axes.set_title(f"{result['schedule']}: learning rate", fontsize=9)
+        schedule = result["schedule"]
+        self.rate_axes.set_title(
+            say_in_figure(f"{schedule}: learning rate", f"{schedule}：学习率"), fontsize=9
+        )
         notices = []
         for run, axes in self.map_axes.items():
             path = result[run]["path"]
             self.paths[run].set_data(path[:, 0], path[:, 1])
             diverged = result[run]["diverged_at"]
+            shown = RUN_WORDS[run].in_figure()
             if diverged is None:
-                axes.set_title(f"{run}: final loss {result[run]['final_loss']:.3g}", fontsize=9)
+                loss = f"{result[run]['final_loss']:.3g}"
+                title = say_in_figure(f"{run}: final loss {loss}", f"{shown}：最终损失 {loss}")
+                axes.set_title(title, fontsize=9)
             else:
-                axes.set_title(f"{run}: diverged at step {diverged}", fontsize=9)
-                notices.append(f"the {run} run diverged at step {diverged}")
-        hint = " (learning rate too large for this surface at that point?)"
-        self.notice = ("; ".join(notices) + hint, "warning") if notices else ("", "info")
+                title = say_in_figure(
+                    f"{run}: diverged at step {diverged}", f"{shown}：在第 {diverged} 步发散"
+                )
+                axes.set_title(title, fontsize=9)
+                notices.append(
+                    say(
+                        f"the {run} run diverged at step {diverged}",
+                        f"{RUN_WORDS[run]}的运行在第 {diverged} 步发散",
+                    )
+                )
+        hint = say(
+            " (learning rate too large for this surface at that point?)",
+            "（到那一步，学习率对这个曲面来说太大了？）",
+        )
+        self.notice = (say("; ", "；").join(notices) + hint, "warning") if notices else ("", "info")
 
     def _draw_surface(self, surface):
         """The surface's contours, start and minima on both maps, once per surface."""

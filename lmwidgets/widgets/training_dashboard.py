@@ -11,9 +11,10 @@ import dataclasses
 
 from lmwidgets.core import training
 from lmwidgets.core.params import check_array
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Action, Control
-from lmwidgets.widgets.live_loss_plot import LiveLossPlot
+from lmwidgets.widgets.live_loss_plot import LiveLossPlot, divergence_advice
 
 import ipywidgets as widgets
 import numpy as np
@@ -32,9 +33,13 @@ def _mnist_arrays(data):
     for name, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
         images, labels = np.asarray(images), np.asarray(labels)
         if len(images) == 0 or len(images) != len(labels) or images.shape[1:] != (28, 28):
-            raise ValueError(
-                f"The {name} data must be non-empty 28x28 images with one label each. "
-                f"Received images of shape {images.shape} and {len(labels)} labels."
+            raise ValueError(  # shown in the widget (see TrainingDashboard.__init__)
+                say(
+                    f"The {name} data must be non-empty 28x28 images with one label each. "
+                    f"Received images of shape {images.shape} and {len(labels)} labels.",
+                    f"{'训练' if name == 'train' else '测试'}数据必须是非空的 28x28 "
+                    f"图像，每张一个标签。收到的图像形状为 {images.shape}，标签 {len(labels)} 个。",
+                )
             )
         images = check_array(
             f"x_{name}",
@@ -77,23 +82,31 @@ class TrainingDashboard(Explorer):
     """
 
     CONTROLS = (
-        Control("hidden_layers", "int", DEFAULTS.hidden_layers, low=0, high=4),
-        Control("units", "choice", DEFAULTS.units, options=(16, 32, 64, 128, 256, 512)),
-        Control("activation", "choice", DEFAULTS.activation, options=training.ACTIVATIONS),
-        Control("dropout", "float", DEFAULTS.dropout, low=0, high=0.8, step=0.05),
-        Control("optimizer", "choice", DEFAULTS.optimizer, options=training.OPTIMIZERS, row=1),
+        Control("hidden_layers", "int", DEFAULTS.hidden_layers, low=0, high=4,
+                label=Words("hidden layers", "隐藏层数")),
+        Control("units", "choice", DEFAULTS.units, options=(16, 32, 64, 128, 256, 512),
+                label=Words("units", "单元数")),
+        Control("activation", "choice", DEFAULTS.activation, options=training.ACTIVATIONS,
+                label=Words("activation", "激活函数")),
+        Control("dropout", "float", DEFAULTS.dropout, low=0, high=0.8, step=0.05,
+                label=Words("dropout", "暂退法")),
+        Control("optimizer", "choice", DEFAULTS.optimizer, options=training.OPTIMIZERS, row=1,
+                label=Words("optimizer", "优化器")),
         Control("learning_rate", "float_text", DEFAULTS.learning_rate, low=0, high=10,
-                step=1e-4, row=1),
+                step=1e-4, row=1, label=Words("learning rate", "学习率")),
         Control("l2", "float_text", DEFAULTS.l2, low=0, high=10, step=1e-4, label="L2", row=1),
-        Control("loss", "choice", DEFAULTS.loss, options=training.LOSSES, row=1),
+        Control("loss", "choice", DEFAULTS.loss, options=training.LOSSES, row=1,
+                label=Words("loss", "损失")),
         Control("batch_size", "choice", DEFAULTS.batch_size, options=(16, 32, 64, 128, 256),
-                label="batch", row=2),
-        Control("epochs", "int", DEFAULTS.epochs, low=1, high=20, row=2),
-        Control("seed", "int_text", 0, low=0, high=2**31 - 1, role="data", width="160px", row=2),
+                label=Words("batch", "批量大小"), row=2),
+        Control("epochs", "int", DEFAULTS.epochs, low=1, high=20, row=2,
+                label=Words("epochs", "迭代周期")),
+        Control("seed", "int_text", 0, low=0, high=2**31 - 1, role="data", width="160px", row=2,
+                label=Words("seed", "种子")),
     )  # fmt: skip
     ACTIONS = (
-        Action("train", "Train", icon="play", style="success", row=2),
-        Action("stop", "Stop", icon="stop", style="danger", row=2),
+        Action("train", Words("Train", "训练"), icon="play", style="success", row=2),
+        Action("stop", Words("Stop", "停止"), icon="stop", style="danger", row=2),
     )
 
     def __init__(self, data=None, **settings):
@@ -111,7 +124,7 @@ class TrainingDashboard(Explorer):
         try:
             (self._x_train, self._y_train), (self._x_test, self._y_test) = _mnist_arrays(data)
         except (ValueError, TypeError) as error:
-            self._data_error = f"No data to train on: {error}"
+            self._data_error = say(f"No data to train on: {error}", f"没有可训练的数据：{error}")
             self._x_train = self._y_train = self._x_test = self._y_test = np.zeros(0)
         self.live_plot = LiveLossPlot(show=False)
         self.summary = widgets.HTML()
@@ -137,10 +150,13 @@ class TrainingDashboard(Explorer):
         }
 
     def render(self, result):
-        self.summary.value = (
-            f"<b>{result['parameter_count']:,}</b> parameters · {len(self._x_train):,} "
+        count, train, test = result["parameter_count"], len(self._x_train), len(self._x_test)
+        self.summary.value = say(
+            f"<b>{count:,}</b> parameters · {train:,} "
             f"training images ({VALIDATION_SPLIT:.0%} held out for validation), "
-            f"{len(self._x_test):,} test images"
+            f"{test:,} test images",
+            f"<b>{count:,}</b> 个参数 · {train:,} 张训练图像"
+            f"（其中 {VALIDATION_SPLIT:.0%} 留作验证），{test:,} 张测试图像",
         )
         # The figure shows the last evaluation only: the controls prepare the next run.
         if "confusion_matrix" in result and result["confusion_matrix"] is not self._shown:
@@ -175,8 +191,11 @@ class TrainingDashboard(Explorer):
             # Stop was pressed: the run ends after its batch and a short evaluation.
             self.wait(timeout=STOPPING_WAIT_S)
         if self.training:
-            advice = "it is still stopping" if self.training_run.stopped else "press Stop first"
-            self.show_message(f"Already training: {advice}.", kind="warning")
+            if self.training_run.stopped:
+                message = say("Already training: it is still stopping.", "正在训练：仍在停止中。")
+            else:
+                message = say("Already training: press Stop first.", "正在训练：请先按“停止”。")
+            self.show_message(message, kind="warning")
             return
         try:
             if self._data_error:
@@ -188,7 +207,11 @@ class TrainingDashboard(Explorer):
             return
         self.model = model
         self.live_plot.reset()
-        self.notice = (f"Training {config.epochs} epochs...", "info")
+        epochs = config.epochs
+        self.notice = (
+            say(f"Training {epochs} epochs...", f"正在训练 {epochs} 个迭代周期……"),
+            "info",
+        )
         self.show_message(*self.notice)
         self.training_run = training.BackgroundFit(
             model,
@@ -211,7 +234,7 @@ class TrainingDashboard(Explorer):
         """End training after the current batch; the model and its history are kept."""
         if self.training:
             self.training_run.stop()
-            self.show_message("Stopping after this batch...")
+            self.show_message(say("Stopping after this batch...", "本批量结束后停止……"))
 
     def wait(self, timeout=None):
         """Block until the current run (training and evaluation) is finished."""
@@ -233,7 +256,7 @@ class TrainingDashboard(Explorer):
             }
             self.notice = self._report(self._run_result, config)
         except Exception as error:  # noqa: BLE001 - shown to the learner, by design
-            self.notice = (f"Training failed: {error}", "error")
+            self.notice = (say(f"Training failed: {error}", f"训练失败：{error}"), "error")
         finally:
             self._fitting = False
             self._apply_enabled()
@@ -244,16 +267,21 @@ class TrainingDashboard(Explorer):
     def _report(run, config):
         accuracy = f"{run['test_accuracy']:.2%}"
         if run["diverged"]:
-            advice = training.divergence_advice(
+            advice = divergence_advice(
                 run["diverged"], learning_rate=config.learning_rate, l2=config.l2
             )
-            return f"{advice} Their test accuracy: {accuracy}.", "error"
-        stopped = "stopped by you after" if run["stopped"] else "trained"
+            return say(f"{advice} Their test accuracy: {accuracy}.",
+                       f"{advice}这些权重的测试准确率：{accuracy}。"), "error"  # fmt: skip
         epochs = run["epochs_completed"]
-        return (
-            f"{stopped} {epochs} epoch{'' if epochs == 1 else 's'}: test accuracy {accuracy}",
-            "info",
-        )
+        if run["stopped"]:
+            english = f"stopped by you after {epochs} epoch{'' if epochs == 1 else 's'}"
+            chinese = f"你在 {epochs} 个迭代周期后停止了训练"
+        else:
+            english = f"trained {epochs} epoch{'' if epochs == 1 else 's'}"
+            chinese = f"训练了 {epochs} 个迭代周期"
+        return say(
+            f"{english}: test accuracy {accuracy}", f"{chinese}：测试准确率 {accuracy}"
+        ), "info"
 
     # --- drawing -------------------------------------------------------------------
     def build_figure(self):
@@ -263,23 +291,41 @@ class TrainingDashboard(Explorer):
         self._cm_image = self._cm_axes.imshow(
             np.zeros((10, 10)), cmap="Blues", vmin=0, vmax=1, interpolation="nearest"
         )
-        self._cm_axes.set(xlabel="predicted", ylabel="true", xticks=range(10), yticks=range(10))
+        self._cm_axes.set(
+            xlabel=say_in_figure("predicted", "预测"),
+            ylabel=say_in_figure("true", "真实"),
+            xticks=range(10),
+            yticks=range(10),
+        )
         self._cm_axes.tick_params(labelsize=7)
-        self._cm_axes.set_title("confusion matrix (train to fill)", fontsize=9)
+        self._cm_axes.set_title(
+            say_in_figure("confusion matrix (train to fill)", "混淆矩阵（训练后填入）"), fontsize=9
+        )
         self._gallery = []
         for k in range(GALLERY_SIZE):
             ax = figure.add_subplot(grid[k // 6, 2 + k % 6])
             ax.set_axis_off()
             image = ax.imshow(np.zeros((28, 28)), cmap="gray_r", vmin=0, vmax=1)
             self._gallery.append((ax, image))
-        figure.text(0.62, 0.95, "misclassified test digits (true → predicted)", fontsize=9)
+        figure.text(
+            0.62,
+            0.95,
+            say_in_figure(
+                "misclassified test digits (true → predicted)", "分错的测试数字（真实 → 预测）"
+            ),
+            fontsize=9,
+        )
         return figure
 
     def _show_evaluation(self, result):
         # Row-normalized colours (recall per class), so rare classes show too.
         self._cm_image.set_data(result["recall_matrix"])
+        accuracy = f"{result['test_accuracy']:.2%}"
         self._cm_axes.set_title(
-            f"confusion matrix · test accuracy {result['test_accuracy']:.2%}", fontsize=9
+            say_in_figure(
+                f"confusion matrix · test accuracy {accuracy}", f"混淆矩阵 · 测试准确率 {accuracy}"
+            ),
+            fontsize=9,
         )
         wrong = result["misclassified"][:GALLERY_SIZE]
         for k, (ax, image) in enumerate(self._gallery):
