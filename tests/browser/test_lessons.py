@@ -63,16 +63,21 @@ def _touch(page, widget, kind, control, argument):
         raise ValueError(f"unknown interaction {kind!r}")
 
 
-def _train_then_stop(page, widget):
+# What the TrainingDashboard says while training and after Stop, in each edition.
+TRAINING_SAYS = {"en": ("Training", "stopped by you after"), "zh": ("正在训练", "你在")}
+
+
+def _train_then_stop(page, widget, language):
     """Train from the UI, press Stop while it runs: training ends and says what it kept."""
+    training, stopped = TRAINING_SAYS[language]
     epochs = widget.locator(".lmw-control-epochs .noUi-handle").first
     epochs.focus()
     page.keyboard.press("End")  # the most epochs, so that Stop comes while training
     widget.locator(".lmw-button-train").click()
-    assert wait_for_message(page, widget, "Training", 10), message_text(widget)
+    assert wait_for_message(page, widget, training, 10), message_text(widget)
     page.wait_for_timeout(1500)
     widget.locator(".lmw-button-stop").click()
-    assert wait_for_message(page, widget, "stopped by you after", 20), message_text(widget)
+    assert wait_for_message(page, widget, stopped, 20), message_text(widget)
 
 
 def _widget_classes(page):
@@ -109,7 +114,7 @@ def test_lesson_runs_and_every_widget_lives(browser, lab, artifacts, lesson):
             if kind is None:
                 untested.append(name)
             elif kind == "train_then_stop":
-                _train_then_stop(page, widget)
+                _train_then_stop(page, widget, "zh" if lesson.parent.name == "zh" else "en")
             else:
                 before = image_sources(widget)
                 _touch(page, widget, kind, control, argument)
