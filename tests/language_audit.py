@@ -48,7 +48,10 @@ def english_phrases(text):
 def untranslated(text, also_allowed=()):
     """Why ``text`` reads as English in the Chinese edition, or None."""
     allowed = NAMES | {str(name).lower() for name in also_allowed}
-    phrases = [p for p in english_phrases(text) if not all(w.lower() in allowed for w in p.split())]
+    phrases = [
+        phrase for phrase in english_phrases(text)
+        if not all(word.lower() in allowed for word in re.findall(r"[A-Za-z]+", phrase))
+    ]  # fmt: skip
     if phrases:
         return f"English phrase {phrases[0]!r}"
     plain = stripped(text)

@@ -39,6 +39,8 @@ def shown_texts(widget):
         description = getattr(child, "description", "")
         if isinstance(description, str) and description.strip():
             found.append((f"{where} description", description))
+        if "lmw-generated" in getattr(child, "_dom_classes", ()):  # a model's text: no language
+            continue
         if isinstance(child, ipywidgets.HTML | ipywidgets.Label) and child.value.strip():
             found.append((where, html.unescape(TAG.sub(" ", child.value))))
         if hasattr(child, "_options_labels"):
@@ -53,10 +55,13 @@ def shown_texts(widget):
 
 
 def names_in_code(widget):
-    """Option values and the widget's own name: code, shown as they are in both languages."""
+    """Option values (and the words in them: sin(x1), Megatron-Turing NLG 530B) and the
+    widget's own name: code and proper names, shown as they are in both languages."""
     names = {type(widget).__name__}
     for spec in widget.specs.values():
-        names.update(str(value) for value in spec.values)
+        for value in spec.values:
+            names.add(str(value))
+            names.update(re.findall(r"[A-Za-z]+", str(value)))
     return names
 
 

@@ -17,6 +17,7 @@ lesson should use).
 
 import dataclasses
 import html
+import re
 import threading
 import time
 
@@ -34,6 +35,7 @@ from lmwidgets.core.playground_session import (
     SCHEDULES,
     PlaygroundSession,
 )
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, describe, new_figure
 from lmwidgets.widgets._controls import Action, Control
 
@@ -68,8 +70,50 @@ MAX_WEIGHT = 1000.0  # what the weight box can show and set
 _NOT_GENERATED = ("dataset", "problem", "noise", "n_points", "regenerate")  # own data: fixed
 
 
+# Options that are words meant for reading (the values, the public API, stay as they are).
+_WORDS = {
+    "circle": Words("circle", "圆形"),
+    "xor": Words("xor", "异或"),
+    "gaussian": Words("gaussian", "高斯"),
+    "spiral": Words("spiral", "螺旋"),
+    "plane": Words("plane", "平面"),
+    "multi_gaussian": Words("multi_gaussian", "多个高斯"),
+    OWN_DATA: Words(OWN_DATA, "自己的数据"),
+    "classification": Words("classification", "分类"),
+    "regression": Words("regression", "回归"),
+    "constant": Words("constant", "恒定"),
+    "none": Words("none", "无"),
+}
+
+
 def _presets(values):
     return tuple((f"{value:g}", value) for value in values)
+
+
+def _worded(values):
+    """Options as (label, value) pairs: a word's label in both languages, a name as it is."""
+    return tuple((_WORDS.get(value, value), value) for value in values)
+
+
+# The advice core gives when training blows up, in English (core.training.divergence_advice).
+_ADVICE = re.compile(
+    r"Training stopped at epoch (?P<epoch>\d+): the loss became (?P<loss>\S+)\. .*?lower "
+    r"(?P<names>.+?)(?: \(now (?P<now>.+?)\))?\. The weights"
+)
+
+
+def _advice(advice):
+    """The advice about a blow-up in the language now (as core wrote it where it cannot)."""
+    found = _ADVICE.match(advice)
+    if found is None:
+        return advice
+    names = found["names"].replace(" or ", " 或 ").replace("the learning rate", "学习率")
+    now = f"（当前 {found['now']}）" if found["now"] else ""
+    return say(
+        advice,
+        f"训练在第 {found['epoch']} 轮停止：损失变为 {found['loss']}。通常是步长对这个网络太大："
+        f"请降低 {names}{now}。已保留该轮之前的权重，单步或播放会从这些权重继续。",
+    )
 
 
 class Playground(Explorer):
@@ -85,100 +129,114 @@ class Playground(Explorer):
 
     IMAGE_FORMAT = "jpeg"  # encoding a PNG of this figure costs more than drawing it
     CONTROLS = (
-        Control("play", "toggle_button", False, saved=False, width="80px"),
+        Control("play", "toggle_button", False, saved=False, width="80px",
+                label=Words("play", "播放")),
         Control(
             "stop_after_epochs", "int_text", 0, low=0, high=1_000_000,
-            label="stop after epochs (0: never)", width="260px",
+            label=Words("stop after epochs (0: never)", "停止轮数（0：不停）"), width="260px",
         ),
         Control(
             "problem", "choice", playground_data.problem_of(DEFAULTS["dataset"]),
-            options=network.PROBLEMS, role="data", width="230px",
+            options=_worded(network.PROBLEMS), role="data", width="230px",
+            label=Words("problem", "问题类型"),
         ),
         Control(
-            "dataset", "choice", DEFAULTS["dataset"], options=playground_data.DATASETS,
-            role="data", width="230px",
+            "dataset", "choice", DEFAULTS["dataset"],
+            options=_worded(playground_data.DATASETS), role="data", width="230px",
+            label=Words("dataset", "数据集"),
         ),
         Control(
             "classes", "int", DEFAULTS["classes"], low=2, high=playground_data.MAX_CLASSES,
-            role="data",
+            role="data", label=Words("classes", "类别数"),
         ),
         Control("seed", "int_text", DEFAULTS["seed"], low=0, high=2**31 - 1, role="data",
-                width="140px"),
-        Control("noise", "int", DEFAULTS["noise"], low=0, high=50, step=5, role="data"),
+                width="140px", label=Words("seed", "种子")),
+        Control("noise", "int", DEFAULTS["noise"], low=0, high=50, step=5, role="data",
+                label=Words("noise", "噪声")),
         Control(
             "train_ratio", "int", DEFAULTS["train_ratio"], low=10, high=90, step=10,
-            role="data", label="train %",
+            role="data", label=Words("train %", "训练集 %"),
         ),
         Control(
             "n_points", "int_text", DEFAULTS["n_points"], low=N_POINTS[0], high=N_POINTS[1],
-            role="data", label="points", width="150px",
+            role="data", label=Words("points", "点数"), width="150px",
         ),
-        Control("batch_size", "int", DEFAULTS["batch_size"], low=1, high=30),
+        Control("batch_size", "int", DEFAULTS["batch_size"], low=1, high=30,
+                label=Words("batch size", "批量大小")),
         # Both off by default, as the TensorFlow Playground: what they change is the picture.
-        Control("show_test_data", "toggle", False, label="show test data", width="160px"),
-        Control("discretize", "toggle", False, label="discretize output", width="160px"),
+        Control("show_test_data", "toggle", False, width="160px",
+                label=Words("show test data", "显示测试数据")),
+        Control("discretize", "toggle", False, width="160px",
+                label=Words("discretize output", "离散化输出")),
         Control(
             "features", "toggles", DEFAULTS["features"], options=playground_data.FEATURES,
-            role="model",
+            role="model", label=Words("features", "特征"),
         ),
         # Your own input feature, e.g. "x1*x2 + sin(x1)", beside the toggled ones.
-        Control("own_feature", "feature", "", role="model", label="your feature",
-                width="240px", continuous=False),
-        Control("layers", "layers", DEFAULTS["layers"], role="model"),
+        Control("own_feature", "feature", "", role="model", width="240px", continuous=False,
+                label=Words("your feature", "自定义特征")),
+        Control("layers", "layers", DEFAULTS["layers"], role="model",
+                label=Words("layers", "隐藏层")),
         Control(
             "learning_rate", "choice", DEFAULTS["learning_rate"],
             options=_presets(network.LEARNING_RATES), width="200px",
+            label=Words("learning rate", "学习率"),
         ),
         # The learning rate per epoch: constant as in the TensorFlow Playground, or decayed by
         # a Keras schedule over decay_epochs (what its users asked for).
-        Control("schedule", "choice", "constant", options=SCHEDULES, width="260px",
-                label="rate schedule"),
+        Control("schedule", "choice", "constant", options=_worded(SCHEDULES), width="260px",
+                label=Words("rate schedule", "学习率调度")),
         Control("decay_epochs", "int_text", DECAY_EPOCHS, low=1, high=100_000,
-                label="over epochs", width="150px"),
+                label=Words("over epochs", "衰减轮数"), width="150px"),
         # Every Keras activation in an instance (declare); the Playground's four here.
         Control(
             "activation", "choice", DEFAULTS["activation"],
             options=network.FAMILIAR_ACTIVATIONS, role="model", width="200px",
+            label=Words("activation", "激活函数"),
         ),
         Control(
             "optimizer", "choice", DEFAULTS["optimizer"], options=tuple(network.OPTIMIZERS),
-            role="model", width="190px",
+            role="model", width="190px", label=Words("optimizer", "优化器"),
         ),
         Control(
             "loss", "choice", DEFAULT_LOSS["classification"], options=network.LOSSES,
-            role="model", width="190px",
+            role="model", width="190px", label=Words("loss", "损失"),
         ),
         # The TensorFlow Playground's network and rules, for its exact numbers.
         Control("preset", "choice", "keras", options=network.PRESETS, role="model",
-                width="260px"),
+                width="260px", label=Words("preset", "预设")),
         Control(
             "regularization", "choice", DEFAULTS["regularization"],
-            options=network.REGULARIZATIONS, role="model", width="200px",
+            options=_worded(network.REGULARIZATIONS), role="model", width="200px",
+            label=Words("regularization", "正则化"),
         ),
         Control(
             "regularization_rate", "choice", DEFAULTS["regularization_rate"],
-            options=_presets(network.REGULARIZATION_RATES), role="model", label="rate",
+            options=_presets(network.REGULARIZATION_RATES), role="model",
+            label=Words("rate", "正则化率"),
             width="130px",
         ),
         Control("dropout", "float", DEFAULTS["dropout"], low=0, high=0.5, step=0.05,
-                role="model"),
+                role="model", label=Words("dropout", "暂退法")),
         Control(
             "layer_activations", "per_layer",
             (DEFAULTS["activation"],) * len(DEFAULTS["layers"]),
             options=network.FAMILIAR_ACTIVATIONS, role="model",
+            label=Words("layer activations", "每层激活函数"),
         ),
         # The diagram: the neuron whose heatmap is shown large (the TensorFlow Playground's
         # hover), and a weight or bias to read and to set (its hover, then edit).
         # (As wide as the OUTPUT column they sit in: see arrange.)
-        Control("neuron", "part", playground_diagram.OUTPUT, label="big picture"),
-        Control("link", "part", NO_LINK, label="weight of"),
+        Control("neuron", "part", playground_diagram.OUTPUT,
+                label=Words("big picture", "放大显示")),
+        Control("link", "part", NO_LINK, label=Words("weight of", "权重")),
         Control("weight", "float_text", 0.0, low=-MAX_WEIGHT, high=MAX_WEIGHT, saved=False,
                 label="=", continuous=False),
     )  # fmt: skip
     ACTIONS = (
-        Action("step", icon="step-forward"),
-        Action("reset", icon="undo"),
-        Action("regenerate", icon="refresh"),
+        Action("step", label=Words("step", "单步"), icon="step-forward"),
+        Action("reset", label=Words("reset", "重置"), icon="undo"),
+        Action("regenerate", label=Words("regenerate", "重新生成"), icon="refresh"),
     )
 
     def __init__(self, data=None, **settings):
@@ -271,8 +329,8 @@ class Playground(Explorer):
         if self.session.own is not None:  # the data decides the problem and the classes
             _, _, problem, n_classes, _ = self.session.own
             fixed = {
-                "dataset": dict(default=OWN_DATA, options=(OWN_DATA,)),
-                "problem": dict(default=problem, options=(problem,)),
+                "dataset": dict(default=OWN_DATA, options=_worded((OWN_DATA,))),
+                "problem": dict(default=problem, options=_worded((problem,))),
                 "loss": dict(default=DEFAULT_LOSS[problem]),
             }
             if problem == "classification":
@@ -305,14 +363,15 @@ class Playground(Explorer):
             c[name].layout.flex_flow = "row wrap"
         # Four columns side by side in a notebook 850 pixels wide (JupyterLab at 1,280 with
         # its file browser open); narrower, they wrap two by two.
+        data = ("dataset", "classes", "regenerate", "seed", "noise", "train_ratio", "n_points",
+                "batch_size")  # fmt: skip
+        hidden = ("layers", "layer_activations", "optimizer", "loss", "dropout", "preset")
+        output = ("show_test_data", "discretize", "neuron", "link", "weight")
         columns = [
-            column("DATA", ("dataset", "classes", "regenerate", "seed", "noise", "train_ratio",
-                            "n_points", "batch_size"), "200px"),  # fmt: skip
-            column("FEATURES", ("features", "own_feature"), "180px"),
-            column("HIDDEN LAYERS", ("layers", "layer_activations", "optimizer", "loss",
-                                     "dropout", "preset"), "240px"),  # fmt: skip
-            column("OUTPUT", ("show_test_data", "discretize", "neuron", "link", "weight"),
-                   "170px"),  # fmt: skip
+            column(say("DATA", "数据"), data, "200px"),
+            column(say("FEATURES", "特征"), ("features", "own_feature"), "180px"),
+            column(say("HIDDEN LAYERS", "隐藏层"), hidden, "240px"),
+            column(say("OUTPUT", "输出"), output, "170px"),
         ]
         return [
             row(c["play"], b["step"], b["reset"], self.status, c["stop_after_epochs"]),
@@ -460,7 +519,7 @@ class Playground(Explorer):
             session.set_weight(link, s["weight"])  # the learner typed a weight
         if s["neuron"] != OUTPUT:
             playground_diagram.neuron_index(*shape, s["neuron"])  # a refusal if it is gone
-        self.notice = (session.advice, "error") if session.advice else self._stopped
+        self.notice = (_advice(session.advice), "error") if session.advice else self._stopped
         shown = {name: s[name] for name in ("show_test_data", "discretize", "neuron", "link")}
         result = {**session.snapshot(), **shown, "playing": s["play"], "message": self.notice[0]}
         result["link_weight"] = None
@@ -490,7 +549,11 @@ class Playground(Explorer):
                     return
                 limit = self.controls["stop_after_epochs"].value
                 if limit and self.session.epoch >= limit:
-                    self._stopped = (f"Stopped after {limit} epochs (stop after epochs).", "info")
+                    self._stopped = (
+                        say(f"Stopped after {limit} epochs (stop after epochs).",
+                            f"已训练 {limit} 轮，自动停止（停止轮数）。"),
+                        "info",
+                    )  # fmt: skip
                     self.pause()
                     return
                 try:
@@ -553,14 +616,22 @@ class Playground(Explorer):
         right = x0 + size + 24
         panel = ((right) / width, (width - right - 8) / width)
         self._loss_axes = _bare_axes(figure, (panel[0], 0.56, panel[1], 0.36))
-        self._loss_axes.set_title("loss: train (grey), test (black)", fontsize=7)
+        self._loss_axes.set_title(
+            say_in_figure("loss: train (grey), test (black)", "损失：训练（灰）、测试（黑）"),
+            fontsize=7,
+        )
         self._loss_axes.set(xlim=(0, 1), ylim=(0, 1.05))
         # Above everything of their axes (zorder 4), so a redraw paints nothing over them:
         # neither the white axes patch nor the titles twice.
         (self._train_curve,) = self._loss_axes.plot([], [], color="0.6", lw=1.2, zorder=4)
         (self._test_curve,) = self._loss_axes.plot([], [], color="black", lw=1.2, zorder=4)
         self._confusion_axes = _bare_axes(figure, (panel[0], 0.07, panel[1], 0.36))
-        self._confusion_axes.set_title("confusion (test): true vs predicted", fontsize=7)
+        self._confusion_axes.set_title(
+            say_in_figure(
+                "confusion (test): true vs predicted", "混淆矩阵（测试）：行真实，列预测"
+            ),
+            fontsize=7,
+        )
         self._confusion_image = self._confusion_axes.imshow(
             np.zeros((2, 2)), cmap="Greys", vmin=0, vmax=1, aspect="auto", zorder=4
         )
@@ -589,20 +660,24 @@ class Playground(Explorer):
         for artist in self._test_artists:
             artist.set_visible(result["show_test_data"])
         self._boundary_image.set_data(_boundary_pixels(result))
+        neuron = result["neuron"]
         self._big_title.set_text(
-            "output" if result["neuron"] == OUTPUT else f"{result['neuron']}, large"
+            say_in_figure("output", "输出")
+            if neuron == OUTPUT
+            else say_in_figure(f"{neuron}, large", f"{neuron}（放大）")
         )
         self._draw_diagram(result)
         self._draw_curves(result["history"])
         self._draw_confusion(result.get("confusion_matrix"), result.get("confusion_fractions"))
         parts = [
-            f"epoch <b>{result['epoch']}</b>",
-            f"train loss {result['train_loss']:.4f}",
-            f"test loss {result['test_loss']:.4f}",
+            say(f"epoch <b>{result['epoch']}</b>", f"第 <b>{result['epoch']}</b> 轮"),
+            say("train loss ", "训练损失 ") + f"{result['train_loss']:.4f}",
+            say("test loss ", "测试损失 ") + f"{result['test_loss']:.4f}",
         ]
         if "test_accuracy" in result:
-            parts.append(f"test accuracy {result['test_accuracy']:.1%}")
-        parts.append(f"rate {result['learning_rate_now']:.3g}")  # this epoch's, scheduled or not
+            parts.append(say("test accuracy ", "测试准确率 ") + f"{result['test_accuracy']:.1%}")
+        # This epoch's learning rate, scheduled or not.
+        parts.append(say("rate ", "学习率 ") + f"{result['learning_rate_now']:.3g}")
         if result["link_weight"] is not None:
             parts.append(f"{html.escape(result['link'])}: <b>{result['link_weight']:.4g}</b>")
             shown = float(np.clip(result["link_weight"], -MAX_WEIGHT, MAX_WEIGHT))
@@ -610,7 +685,8 @@ class Playground(Explorer):
                 self.show_value("weight", shown)  # while playing, the line above shows it
         self.status.value = f'<span style="white-space: nowrap">{" &nbsp; ".join(parts)}</span>'
         play = self.controls["play"]
-        play.description = play.icon = "pause" if result["playing"] else "play"
+        play.icon = "pause" if result["playing"] else "play"
+        play.description = say("pause", "暂停") if result["playing"] else say("play", "播放")
 
     def _draw_diagram(self, result):
         """The neurons' heatmaps, the links between them and the biases' squares."""
@@ -619,7 +695,10 @@ class Playground(Explorer):
         if self._diagram != shape:  # a new network: new places, titles and input names
             self._diagram = shape
             self._links.set_segments(_link_segments(lefts, shape))
-            titles = ["input", *(f"layer {i}" for i in range(1, len(lefts)))]
+            titles = [
+                say_in_figure("input", "输入"),
+                *(say_in_figure(f"layer {i}", f"第 {i} 层") for i in range(1, len(lefts))),
+            ]
             for index, text in enumerate(self._column_titles):
                 shown = index < len(lefts)
                 text.set_visible(shown)

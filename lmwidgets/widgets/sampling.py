@@ -5,6 +5,7 @@ import dataclasses
 import html
 
 from lmwidgets.core import char_transformer
+from lmwidgets.language import Words, say_in_figure
 from lmwidgets.widgets._base import BACKGROUNDS_KEPT, Explorer, encode_frame, new_figure
 from lmwidgets.widgets._controls import Control
 
@@ -20,7 +21,9 @@ TITLES_KEPT = 64
 
 
 def _label(char):
-    return {"\n": "\\n", " ": "␣", "": "pad"}.get(char, char)
+    if char == "":
+        return say_in_figure("pad", "填充")
+    return {"\n": "\\n", " ": "␣"}.get(char, char)
 
 
 class SamplingExplorer(Explorer):
@@ -38,17 +41,19 @@ class SamplingExplorer(Explorer):
     # The default prompt fits the vocabulary and ``head``'s options the model (``declare``).
     CONTROLS = (
         Control("prompt", "text", char_transformer.DEFAULT_PROMPT, low=1, high=1000,
-                continuous=False),
-        Control("head", "choice", 0, options=(0,), width="140px"),
-        Control("length", "int_text", DEFAULTS["length"], low=0, high=1000, width="150px"),
+                continuous=False, label=Words("prompt", "提示词")),
+        Control("head", "choice", 0, options=(0,), width="140px",
+                label=Words("head", "注意力头")),
+        Control("length", "int_text", DEFAULTS["length"], low=0, high=1000, width="150px",
+                label=Words("length", "长度")),
         Control("seed", "int_text", DEFAULTS["seed"], low=0, high=2**31 - 1, role="data",
-                width="170px"),
+                width="170px", label=Words("seed", "种子")),
         Control("temperature", "float_text", DEFAULTS["temperature"], low=0, high=10, step=0.1,
-                width="170px", row=1),
+                width="170px", row=1, label=Words("temperature", "温度")),
         Control("top_k", "int_text", DEFAULTS["top_k"] or OFF["top_k"], low=0, high=1000,
-                label="top-k (0 off)", width="150px", row=1),
+                label=Words("top-k (0 off)", "top-k（0 关）"), width="150px", row=1),
         Control("top_p", "float_text", DEFAULTS["top_p"] or OFF["top_p"], low=0, high=1,
-                step=0.05, label="top-p (1 off)", width="150px", row=1),
+                step=0.05, label=Words("top-p (1 off)", "top-p（1 关）"), width="150px", row=1),
     )  # fmt: skip
 
     def __init__(self, model, vocab, **settings):
@@ -56,6 +61,7 @@ class SamplingExplorer(Explorer):
         self._vocab = vocab
         self._attention = char_transformer.attention_model(model)
         self.continuation = widgets.HTML()
+        self.continuation.add_class("lmw-generated")  # the model's own text: not translated
         self._titles = {}
         super().__init__(**settings)
 
@@ -112,12 +118,22 @@ class SamplingExplorer(Explorer):
         )
         positions = np.arange(SHOWN_TOKENS)
         self._before_bars = self._bar_axes.bar(
-            positions - 0.2, np.zeros(SHOWN_TOKENS), 0.4, color="#bbbbbb", label="model (T=1)"
+            positions - 0.2,
+            np.zeros(SHOWN_TOKENS),
+            0.4,
+            color="#bbbbbb",
+            label=say_in_figure("model (T=1)", "模型（T=1）"),
         )
         self._after_bars = self._bar_axes.bar(
-            positions + 0.2, np.zeros(SHOWN_TOKENS), 0.4, color="#1f77b4", label="after controls"
+            positions + 0.2,
+            np.zeros(SHOWN_TOKENS),
+            0.4,
+            color="#1f77b4",
+            label=say_in_figure("after controls", "调整后"),
         )
-        self._bar_axes.set(xticks=positions, ylim=(0, 1), ylabel="probability")
+        self._bar_axes.set(
+            xticks=positions, ylim=(0, 1), ylabel=say_in_figure("probability", "概率")
+        )
         # Under the bars (which never reach it: the shown bars fall from left to right), so
         # that a redraw of the bars over the cached rest paints what a full draw paints.
         self._bar_axes.legend(fontsize=8, loc="upper right").set_zorder(0.9)
@@ -126,8 +142,12 @@ class SamplingExplorer(Explorer):
             np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=1, interpolation="nearest"
         )
         self._attention_axes.tick_params(labelsize=7)
-        self._attention_axes.set_xlabel("looks at (key)", fontsize=8)
-        self._attention_axes.set_ylabel("position (query)", fontsize=8)
+        self._attention_axes.set_xlabel(
+            say_in_figure("looks at (key)", "关注位置（键）"), fontsize=8
+        )
+        self._attention_axes.set_ylabel(
+            say_in_figure("position (query)", "位置（查询）"), fontsize=8
+        )
         figure.subplots_adjust(left=0.07, right=0.98, bottom=0.18, top=0.88, wspace=0.25)
         return figure
 
@@ -140,8 +160,12 @@ class SamplingExplorer(Explorer):
             bar.set_height(p)
         labels = [_label(self._vocab.decode([i])) for i in shown]
         self._bar_axes.set_xticklabels(labels)
+        kept, candidates = result["kept"], result["candidates"]
         self._bar_axes.set_title(
-            f"next character: {result['kept']} of {result['candidates']} can be drawn",
+            say_in_figure(
+                f"next character: {kept} of {candidates} can be drawn",
+                f"下一个字符：{candidates} 个中有 {kept} 个可被采样",
+            ),
             fontsize=9,
         )
         weights, head = result["attention"], result["head"]
@@ -154,7 +178,12 @@ class SamplingExplorer(Explorer):
         chars = [_label(window[i]) for i in ticks]
         self._attention_axes.set_xticks(list(ticks), chars)
         self._attention_axes.set_yticks(list(ticks), chars)
-        self._attention_axes.set_title(f"attention of head {head} over the prompt", fontsize=9)
+        self._attention_axes.set_title(
+            say_in_figure(
+                f"attention of head {head} over the prompt", f"注意力头 {head} 在提示词上的注意力"
+            ),
+            fontsize=9,
+        )
         self._labels = (tuple(labels), n, tuple(chars))
 
     # A change redraws only what it changes (bars, picture, titles) over a cached picture of

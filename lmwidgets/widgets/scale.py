@@ -5,6 +5,7 @@ import html
 
 from lmwidgets.core import scale
 from lmwidgets.core.scale import HARDWARE, PRESETS, ZERO_STAGES
+from lmwidgets.language import Words, language, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure, snapped_limits
 from lmwidgets.widgets._controls import Control
 
@@ -21,11 +22,28 @@ _SIZE_FIELDS = {
     "n_layers": 1, "d_model": 1, "n_heads": 1, "n_kv_heads": 2, "d_ff": 2, "vocab_size": 2,
     "seq_len": 1,
 }  # fmt: skip
+_SIZE_LABELS = {
+    "n_layers": Words("n layers", "层数"),
+    "d_model": Words("d model", "模型维度"),
+    "n_heads": Words("n heads", "注意力头数"),
+    "n_kv_heads": Words("n kv heads", "KV 头数"),
+    "d_ff": Words("d ff", "前馈维度"),
+    "vocab_size": Words("vocab size", "词表大小"),
+    "seq_len": Words("context", "上下文长度"),
+}
 _MEMORY_PARTS = ("weights", "gradients", "optimizer_states")
 _PARAM_PARTS = {
-    "embeddings": "embeddings", "attention": "attention", "mlp": "MLP", "output_head": "output",
-    "norms": "norms",
+    "embeddings": Words("embeddings", "嵌入"), "attention": Words("attention", "注意力"),
+    "mlp": Words("MLP", "MLP"), "output_head": Words("output", "输出"),
+    "norms": Words("norms", "归一化"),
 }  # fmt: skip
+# What each part of the memory is called in the key and the legend labels.
+_MEMORY_LABELS = {
+    "weights": Words("weights", "权重"),
+    "gradients": Words("gradients", "梯度"),
+    "optimizer_states": Words("optimizer states", "优化器状态"),
+    "kv_cache": Words("KV cache", "KV 缓存"),
+}
 _COLORS = {
     "weights": "#4c72b0",
     "gradients": "#dd8452",
@@ -35,14 +53,18 @@ _COLORS = {
 
 
 def _key():
-    parts = {**{p: p.replace("_", " ") for p in _MEMORY_PARTS}, "kv_cache": "KV cache"}
     swatches = [
         f'<span style="color:{_COLORS[part]}">&#9632;</span> {label}'
-        for part, label in parts.items()
+        for part, label in _MEMORY_LABELS.items()
     ]
     return (
-        "Memory: " + " &nbsp; ".join(swatches) + " &nbsp; <b>- - -</b> device memory "
-        "(pale bars: the ZeRO stages not chosen; inference weights in bf16)"
+        say("Memory: ", "显存：")
+        + " &nbsp; ".join(swatches)
+        + " &nbsp; <b>- - -</b> "
+        + say(
+            "device memory (pale bars: the ZeRO stages not chosen; inference weights in bf16)",
+            "设备显存（浅色柱：未选中的 ZeRO 阶段；推理权重为 bf16）",
+        )
     )
 
 
@@ -54,10 +76,9 @@ def _count(value):
 
 
 def _size(name, value):
-    label = "context" if name == "seq_len" else None
     return Control(
         name, "int_text", value, low=1, high=10**7, role="model", row=_SIZE_FIELDS[name],
-        label=label, width="150px",
+        label=_SIZE_LABELS[name], width="150px",
     )  # fmt: skip
 
 
@@ -76,19 +97,24 @@ class ScaleCalculator(Explorer):
 
     # preset first: keywords are applied in this order, so a size given with a preset wins.
     CONTROLS = (
-        Control("preset", "choice", DEFAULT_PRESET, options=tuple(PRESETS), label="model"),
+        Control("preset", "choice", DEFAULT_PRESET, options=tuple(PRESETS),
+                label=Words("model", "模型")),
         *(
             _size(name, getattr(PRESETS[DEFAULT_PRESET].config, name))
             for name in _SIZE_FIELDS
         ),
         Control("tokens", "log", scale.preset_training_tokens(DEFAULT_PRESET), low=1e8, high=1e14,
-                step=0.05),
-        Control("hardware", "choice", "A100 80GB", options=tuple(HARDWARE), label="device",
-                row=3),
-        Control("n_devices", "int_text", 1024, low=1, high=10**6, label="devices", row=3),
-        Control("mfu", "float", 0.4, low=0.05, high=1.0, step=0.01, label="MFU", row=3),
-        Control("zero_stage", "buttons", 0, options=ZERO_STAGES, label="ZeRO stage", row=4),
-        Control("batch", "int_text", 1, low=1, high=4096, row=4, width="150px"),
+                step=0.05, label=Words("tokens", "词元数")),
+        Control("hardware", "choice", "A100 80GB", options=tuple(HARDWARE),
+                label=Words("device", "设备"), row=3),
+        Control("n_devices", "int_text", 1024, low=1, high=10**6,
+                label=Words("devices", "设备数"), row=3),
+        Control("mfu", "float", 0.4, low=0.05, high=1.0, step=0.01,
+                label=Words("MFU", "算力利用率 MFU"), row=3),
+        Control("zero_stage", "buttons", 0, options=ZERO_STAGES,
+                label=Words("ZeRO stage", "ZeRO 阶段"), row=4),
+        Control("batch", "int_text", 1, low=1, high=4096, row=4, width="150px",
+                label=Words("batch", "批量大小")),
     )  # fmt: skip
 
     def __init__(self, **settings):
@@ -118,10 +144,10 @@ class ScaleCalculator(Explorer):
         # Bars at a line's zorder, above the axes' ticks and labels (1.5): a redraw over the
         # cached axes draws no text twice.
         self.param_bars = self.ax_params.barh(range(count), np.ones(count), zorder=2)
-        self.ax_params.set_yticks(range(count), list(_PARAM_PARTS.values()))
+        self.ax_params.set_yticks(range(count), [w.in_figure() for w in _PARAM_PARTS.values()])
         self.ax_params.invert_yaxis()
-        self.ax_params.set_xlabel("parameters")
-        self.ax_params.set_title("parameters")
+        self.ax_params.set_xlabel(say_in_figure("parameters", "参数"))
+        self.ax_params.set_title(say_in_figure("parameters", "参数"))
 
         stages = np.arange(len(ZERO_STAGES))
         self.train_bars = {
@@ -129,25 +155,27 @@ class ScaleCalculator(Explorer):
                 stages,
                 np.ones(len(stages)),
                 color=_COLORS[part],
-                label=part.replace("_", " "),
+                label=_MEMORY_LABELS[part].in_figure(),
                 zorder=2,
             )
             for part in _MEMORY_PARTS
         }
-        self.ax_train.set_xticks(stages, [f"ZeRO {s}" for s in ZERO_STAGES])
-        self.ax_train.set_ylabel("GB per device")
-        self.train_limit = self.ax_train.axhline(
-            80, color="k", ls="--", lw=1, label="device memory"
+        self.ax_train.set_xticks(
+            stages, [say_in_figure(f"ZeRO {s}", f"ZeRO\n阶段 {s}") for s in ZERO_STAGES]
         )
+        self.ax_train.set_ylabel(say_in_figure("GB per device", "每设备 GB"))
+        device_memory = say_in_figure("device memory", "设备显存")
+        self.train_limit = self.ax_train.axhline(80, color="k", ls="--", lw=1, label=device_memory)
 
         self.infer_bars = {
             part: self.ax_infer.bar([0], [1.0], color=_COLORS[part], label=label, zorder=2)
-            for part, label in (("weights", "weights (bf16)"), ("kv_cache", "KV cache"))
+            for part, label in (
+                ("weights", say_in_figure("weights (bf16)", "权重（bf16）")),
+                ("kv_cache", _MEMORY_LABELS["kv_cache"].in_figure()),
+            )
         }
-        self.ax_infer.set_xticks([0], ["inference"])
-        self.infer_limit = self.ax_infer.axhline(
-            80, color="k", ls="--", lw=1, label="device memory"
-        )
+        self.ax_infer.set_xticks([0], [say_in_figure("inference", "推理")])
+        self.infer_limit = self.ax_infer.axhline(80, color="k", ls="--", lw=1, label=device_memory)
         self.ax_infer.set_ylabel("GB")
         figure.tight_layout()
         return figure
@@ -206,7 +234,9 @@ class ScaleCalculator(Explorer):
             bar.set_width(value)
         # Round limits: a nearby size keeps the axes, and the picture of them is reused.
         self.ax_params.set_xlim(*snapped_limits(0, max(values) * 1.1, steps=4))
-        self.ax_params.set_title(f"parameters: {_count(result['params'])}", y=TITLE_Y)
+        self.ax_params.set_title(
+            say_in_figure("parameters: ", "参数：") + _count(result["params"]), y=TITLE_Y
+        )
 
         memory = result["device_memory"] / GB
         by_stage = result["training_memory_parts_by_stage"]
@@ -221,7 +251,9 @@ class ScaleCalculator(Explorer):
         self.train_limit.set_ydata([memory])
         self.ax_train.set_ylim(*snapped_limits(0, max(bottoms.max(), memory) * 1.15, steps=4))
         self.ax_train.set_title(
-            f"training, {result['n_devices']} x {result['hardware']}", fontsize=9, y=TITLE_Y
+            say_in_figure("training, ", "训练，") + f"{result['n_devices']} x {result['hardware']}",
+            fontsize=9,
+            y=TITLE_Y,
         )
 
         inference = {part: value / GB for part, value in result["inference_memory"].items()}
@@ -230,7 +262,11 @@ class ScaleCalculator(Explorer):
         self.infer_bars["kv_cache"][0].set_height(inference["kv_cache"])
         self.infer_limit.set_ydata([memory])
         self.ax_infer.set_ylim(*snapped_limits(0, max(inference["total"], memory) * 1.15, steps=4))
-        verdict = "fits on one device" if result["fits_inference"] else "needs several devices"
+        verdict = (
+            say_in_figure("fits on one device", "单个设备放得下")
+            if result["fits_inference"]
+            else say_in_figure("needs several devices", "需要多个设备")
+        )
         self.ax_infer.set_title(verdict, fontsize=9, y=TITLE_Y)
         self.summary.value = self._summary(result)
 
@@ -244,19 +280,39 @@ class ScaleCalculator(Explorer):
 
     @staticmethod
     def _summary(r):
+        params, tokens = _count(r["params"]), _count(r["tokens"])
+        chinchilla = _count(r["chinchilla_tokens"])
+        hardware, memory = html.escape(r["hardware"]), r["device_memory"] / GB
+        total = r["training_memory"]["total"] / GB
+        weights = r["inference_memory"]["weights"] / GB
+        kv_cache = r["inference_memory"]["kv_cache"] / GB
+        if language() == "zh":
+            fits = "放得进" if r["fits_training"] else "放不进"
+            lines = [
+                f"<b>{params}</b> 参数（{r['params']:,}）；训练词元 {tokens} 个（每个参数 "
+                f"{r['tokens_per_param']:.1f} 个；此规模的 Chinchilla 最优：{chinchilla}）",
+                f"训练算力 6ND = <b>{r['training_flops']:.3g} FLOPs</b>：在 {r['n_devices']:,} x "
+                f"{hardware} 上以 {r['mfu']:.0%} MFU 训练 <b>{r['days']:.3g} 天</b>"
+                f"（{r['device_hours']:,.0f} 设备小时）",
+                f"每设备训练显存，ZeRO 阶段 {r['zero_stage']}：{total:,.1f} GB"
+                f"（权重、梯度、Adam 状态；不含激活值）：{fits} {memory:.0f} GB",
+                f"推理：{weights:,.1f} GB 权重 + {kv_cache:,.1f} GB KV 缓存，"
+                f"对应 {r['batch']} 条长 {r['config']['seq_len']:,} 个词元的序列",
+            ]
+            return "<br>".join(lines)
         fits = "fits" if r["fits_training"] else "does not fit"
         lines = [
-            f"<b>{_count(r['params'])}</b> parameters ({r['params']:,}); "
-            f"trained on {_count(r['tokens'])} tokens ({r['tokens_per_param']:.1f} per parameter; "
-            f"Chinchilla-optimal for this size: {_count(r['chinchilla_tokens'])})",
+            f"<b>{params}</b> parameters ({r['params']:,}); "
+            f"trained on {tokens} tokens ({r['tokens_per_param']:.1f} per parameter; "
+            f"Chinchilla-optimal for this size: {chinchilla})",
             f"training compute 6ND = <b>{r['training_flops']:.3g} FLOPs</b>: "
-            f"<b>{r['days']:.3g} days</b> on {r['n_devices']:,} x {html.escape(r['hardware'])} "
+            f"<b>{r['days']:.3g} days</b> on {r['n_devices']:,} x {hardware} "
             f"at {r['mfu']:.0%} MFU ({r['device_hours']:,.0f} device-hours)",
             f"training memory per device, ZeRO stage {r['zero_stage']}: "
-            f"{r['training_memory']['total'] / GB:,.1f} GB (weights, gradients, Adam states; "
-            f"no activations): {fits} in {r['device_memory'] / GB:.0f} GB",
-            f"inference: {r['inference_memory']['weights'] / GB:,.1f} GB weights + "
-            f"{r['inference_memory']['kv_cache'] / GB:,.1f} GB KV cache "
+            f"{total:,.1f} GB (weights, gradients, Adam states; "
+            f"no activations): {fits} in {memory:.0f} GB",
+            f"inference: {weights:,.1f} GB weights + "
+            f"{kv_cache:,.1f} GB KV cache "
             f"for {r['batch']} sequence(s) of {r['config']['seq_len']:,} tokens",
         ]
         return "<br>".join(lines)

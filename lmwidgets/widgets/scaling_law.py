@@ -1,6 +1,7 @@
 """ScalingLawLab: train a family of small language models and measure their scaling law."""
 
 from lmwidgets.core import scaling_law
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Control
 
@@ -23,31 +24,33 @@ class ScalingLawLab(Explorer):
     CONTROLS = (
         # low=2: a line on log-log axes needs two points.
         Control("widths", "multi", scaling_law.DEFAULT_WIDTHS, options=WIDTH_CHOICES, low=2,
-                role="model"),
+                role="model", label=Words("widths", "宽度")),
         Control("steps", "int", scaling_law.DEFAULT_STEPS, low=50, high=2000, step=50,
-                role="model", continuous=False),
-        Control("seed", "int_text", 0, low=0, high=2**31 - 1, role="data"),
+                role="model", continuous=False, label=Words("steps", "训练步数")),
+        Control("seed", "int_text", 0, low=0, high=2**31 - 1, role="data",
+                label=Words("seed", "种子")),
     )  # fmt: skip
 
     def build_figure(self):
         figure = new_figure(7, 3.6)
         self.axes = figure.add_subplot()
         (self.val_points,) = self.axes.plot(
-            [], [], "o", color="C0", label="validation loss", zorder=3
+            [], [], "o", color="C0", label=say_in_figure("validation loss", "验证损失"), zorder=3
         )
-        (self.fit_line,) = self.axes.plot([], [], "-", color="C0", lw=1.5, label="fitted power law")
-        (self.kaplan_line,) = self.axes.plot(
-            [], [], "--", color="C3", lw=1,
-            label=f"Kaplan et al. slope ({scaling_law.KAPLAN_ALPHA_N})",
-        )  # fmt: skip
+        (self.fit_line,) = self.axes.plot(
+            [], [], "-", color="C0", lw=1.5, label=say_in_figure("fitted power law", "拟合的幂律")
+        )
+        kaplan = scaling_law.KAPLAN_ALPHA_N
+        kaplan = say_in_figure(f"Kaplan et al. slope ({kaplan})", f"Kaplan 等人的斜率（{kaplan}）")
+        (self.kaplan_line,) = self.axes.plot([], [], "--", color="C3", lw=1, label=kaplan)
         self.width_labels = []
         self.axes.set_xscale("log")
         self.axes.set_yscale("log")
         # Losses span less than a factor of 2: plain numbers read better than powers of ten.
         self.axes.yaxis.set_major_formatter(ScalarFormatter())
         self.axes.yaxis.set_minor_formatter(ScalarFormatter())
-        self.axes.set_xlabel("non-embedding parameters N")
-        self.axes.set_ylabel("loss (nats per character)")
+        self.axes.set_xlabel(say_in_figure("non-embedding parameters N", "非嵌入参数量 N"))
+        self.axes.set_ylabel(say_in_figure("loss (nats per character)", "损失（奈特/字符）"))
         self.axes.grid(True, which="both", alpha=0.3)
         self.axes.legend(fontsize=7, loc="upper right")
         figure.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.15)
@@ -55,7 +58,13 @@ class ScalingLawLab(Explorer):
 
     def compute(self, changed):
         s = self.settings
-        self.show_message(f"training {len(s['widths'])} models for {s['steps']} steps each...")
+        count, steps = len(s["widths"]), s["steps"]
+        self.show_message(
+            say(
+                f"training {count} models for {steps} steps each...",
+                f"正在训练 {count} 个模型，每个 {steps} 步……",
+            )
+        )
         family = scaling_law.train_family(s["widths"], s["steps"], s["seed"])
         n, losses = family["n_non_embedding"], family["val_loss"]
         fit = scaling_law.fit_power_law(n, losses)
@@ -91,8 +100,11 @@ class ScalingLawLab(Explorer):
         ]
         self.axes.set_xlim(n.min() / 1.5, n.max() * 1.5)
         self.axes.set_ylim(losses.min() / 1.08, losses.max() * 1.08)
+        alpha, kaplan = result["alpha"], result["kaplan_alpha"]
         self.axes.set_title(
-            f"measured alpha_N = {result['alpha']:.3f} "
-            f"(Kaplan et al. 2020: {result['kaplan_alpha']})",
+            say_in_figure(
+                f"measured alpha_N = {alpha:.3f} (Kaplan et al. 2020: {kaplan})",
+                f"实测 alpha_N = {alpha:.3f}（Kaplan 等人 2020：{kaplan}）",
+            ),
             fontsize=10,
         )

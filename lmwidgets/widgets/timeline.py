@@ -5,6 +5,7 @@ import math
 
 from lmwidgets.core.scale import exponential_growth, fit_exponential_growth
 from lmwidgets.datasets import model_timeline
+from lmwidgets.language import Words, language, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Control
 
@@ -15,11 +16,23 @@ QUANTITIES = {
     "parameters": "parameters",
     "training compute": "training_compute_flops",
 }
-_KEY = (
-    '<span style="font-size:90%"><span style="color:#ff7f0e">&#9675;</span> mixture of experts'
-    ' &nbsp; <span style="color:#ff7f0e">&#8226;</span> MoE: active per token &nbsp; '
-    "<b>- - -</b> fitted growth</span>"
-)
+_QUANTITY_WORDS = {
+    "parameters": Words("parameters", "参数"),
+    "training compute": Words("training compute", "训练算力"),
+}
+_MOE = Words("mixture of experts", "混合专家模型")
+_ACTIVE = Words("MoE: active per token", "MoE：每个词元激活的参数")
+_FITTED = Words("fitted growth", "拟合的增长")
+
+
+def _key():
+    return (
+        f'<span style="font-size:90%"><span style="color:#ff7f0e">&#9675;</span> {_MOE}'
+        f' &nbsp; <span style="color:#ff7f0e">&#8226;</span> {_ACTIVE} &nbsp; '
+        f"<b>- - -</b> {_FITTED}</span>"
+    )
+
+
 # Labels under the points (drawn over a cached picture of them, the points must cover them
 # as they do in a full draw).
 LABEL_ZORDER = 1.9
@@ -33,6 +46,38 @@ _DETAIL_COLUMNS = (
     "training_compute_flops",
     "hardware_time",
     "source",
+)
+# The details' names as shown (in English the table's column names).
+_DETAIL_NAMES = {
+    "model": Words("model", "模型"),
+    "date": Words("date", "日期"),
+    "organization": Words("organization", "机构"),
+    "architecture": Words("architecture", "架构"),
+    "params_nominal": Words("params_nominal", "名义参数量"),
+    "params_exact": Words("params_exact", "精确参数量"),
+    "active_params": Words("active_params", "每词元激活参数"),
+    "training_tokens": Words("training_tokens", "训练词元数"),
+    "training_compute_flops": Words("training_compute_flops", "训练算力（FLOPs）"),
+    "hardware_time": Words("hardware_time", "硬件与时长"),
+    "source": Words("source", "来源（原文）"),
+}
+# The table's words in Chinese (its names of models, hardware and papers stay as they are).
+_ARCHITECTURES_ZH = {
+    "Decoder Transformer": "解码器 Transformer",
+    "Decoder Transformer (GQA)": "解码器 Transformer（GQA）",
+    "Decoder Transformer (MQA SwiGLU)": "解码器 Transformer（MQA、SwiGLU）",
+    "Decoder Transformer (SwiGLU RoPE)": "解码器 Transformer（SwiGLU、RoPE）",
+    "Enc-dec Transformer": "编码器-解码器 Transformer",
+    "Encoder Transformer": "编码器 Transformer",
+    "Sparse MoE (8 experts top-2)": "稀疏 MoE（8 个专家，top-2）",
+}
+_HARDWARE_ZH = (
+    (" cluster (hours not disclosed)", " 集群（时长未公开）"),
+    ("up to ", "最多 "),
+    (" days", " 天"),
+    (" nodes", " 个节点"),
+    ("pre-train", "预训练"),
+    ("(blog)", "（博客）"),
 )
 
 
@@ -72,16 +117,19 @@ class ModelTimeline(Explorer):
     """
 
     CONTROLS = (
-        Control("quantity", "choice", "parameters", options=tuple(QUANTITIES), label="plot"),
-        Control("fit_since", "int", 2017, low=_FIRST, high=_LAST_FIT, label="fit from"),
-        Control("model", "choice", "GPT-3", options=tuple(_TABLE["model"]), label="details"),
-    )
+        Control("quantity", "choice", "parameters", label=Words("plot", "绘制"),
+                options=tuple((_QUANTITY_WORDS[q], q) for q in QUANTITIES)),
+        Control("fit_since", "int", 2017, low=_FIRST, high=_LAST_FIT,
+                label=Words("fit from", "拟合起始年")),
+        Control("model", "choice", "GPT-3", options=tuple(_TABLE["model"]),
+                label=Words("details", "详情")),
+    )  # fmt: skip
 
     def __init__(self, **settings):
         self.table = _TABLE.copy()
         self.details = widgets.HTML()
         # The figure's key as HTML under it: text there costs nothing to redraw.
-        self.key = widgets.HTML(_KEY)
+        self.key = widgets.HTML(_key())
         self.labels = []
         self._labels_key = None
         self._plotted_cache = {}  # quantity -> the rows plotted, as arrays
@@ -94,17 +142,17 @@ class ModelTimeline(Explorer):
         self.axes.set_yscale("log")
         self.points = self.axes.scatter([], [], s=30, zorder=3)
         self.moe_points = self.axes.scatter(
-            [], [], s=30, facecolors="none", edgecolors="C1", zorder=3, label="mixture of experts"
+            [], [], s=30, facecolors="none", edgecolors="C1", zorder=3, label=_MOE.in_figure()
         )
         self.active_points = self.axes.scatter(
-            [], [], s=10, color="C1", marker=".", zorder=3, label="MoE: active per token"
+            [], [], s=10, color="C1", marker=".", zorder=3, label=_ACTIVE.in_figure()
         )
         self.excluded_points = self.axes.scatter([], [], s=30, color="0.75", zorder=2)
-        (self.fit_line,) = self.axes.plot([], [], "k--", lw=1, label="fitted growth")
+        (self.fit_line,) = self.axes.plot([], [], "k--", lw=1, label=_FITTED.in_figure())
         (self.selected_point,) = self.axes.plot(
             [], [], "o", ms=12, mfc="none", mec="C3", mew=2, zorder=4
         )
-        self.axes.set_xlabel("date")
+        self.axes.set_xlabel(say_in_figure("date", "日期"))
         self.axes.grid(True, which="major", alpha=0.3)
         # Fixed margins: the title changes, the layout must not jump.
         figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.14)
@@ -121,10 +169,15 @@ class ModelTimeline(Explorer):
         growth = fit_exponential_growth(plotted["years"][in_fit], plotted["values"][in_fit])
         self.notice = ("", "info")
         if not math.isfinite(growth["doubling_months"]):
+            since, factor = s["fit_since"], growth["factor_per_year"]
             self.notice = (
-                f"Since {s['fit_since']} the dense models in this table have not grown "
-                f"(x{growth['factor_per_year']:.2f} per year): there is no doubling time "
-                "(doubling_months is inf). Fit from an earlier year to see the trend.",
+                say(
+                    f"Since {since} the dense models in this table have not grown "
+                    f"(x{factor:.2f} per year): there is no doubling time "
+                    "(doubling_months is inf). Fit from an earlier year to see the trend.",
+                    f"自 {since} 年起，此表中的稠密模型没有增长（每年 x{factor:.2f}）："
+                    "没有翻倍时间（doubling_months 为 inf）。从更早的年份开始拟合即可看到趋势。",
+                ),
                 "warning",
             )
         fit_years = np.array([s["fit_since"], plotted["years"].max()])
@@ -217,23 +270,36 @@ class ModelTimeline(Explorer):
         self.axes.set_xlim(years.min() - 1, years.max() + 1.5)
         self.axes.set_ylim(values.min() / 3, values.max() * 5)
         quantity, growth = result["quantity"], result["growth"]
-        self.axes.set_ylabel("parameters" if quantity == "parameters" else "training FLOPs")
-        trend = (
-            f"doubling every {growth['doubling_months']:.1f} months"
-            if math.isfinite(growth["doubling_months"])
-            else "no doubling: shrinking"
+        self.axes.set_ylabel(
+            say_in_figure("parameters", "参数")
+            if quantity == "parameters"
+            else say_in_figure("training FLOPs", "训练 FLOPs")
         )
+        months, factor = growth["doubling_months"], growth["factor_per_year"]
+        since = result["fit_since"]
+        if math.isfinite(months):
+            trend = say_in_figure(
+                f"doubling every {months:.1f} months", f"每 {months:.1f} 个月翻一番"
+            )
+        else:
+            trend = say_in_figure("no doubling: shrinking", "没有翻倍：在缩小")
         self.axes.set_title(
-            f"{quantity} since {result['fit_since']}: x{growth['factor_per_year']:.2f} per year "
-            f"({trend})",
+            say_in_figure(
+                f"{quantity} since {since}: x{factor:.2f} per year ({trend})",
+                f"{_QUANTITY_WORDS[quantity].zh}，自 {since} 年起：每年 x{factor:.2f}（{trend}）",
+            ),
             fontsize=10,
         )
         point = result["selected_point"]
         self.selected_point.set_data(point[:1], point[1:])
+        shown = [
+            (str(_DETAIL_NAMES.get(name, name)), self._shown(name, value))
+            for name, value in result["selected"].items()
+        ]
         cells = "".join(
             f"<tr><td style='padding-right:1em'><b>{html.escape(name)}</b></td>"
-            f"<td>{html.escape(self._format(value))}</td></tr>"
-            for name, value in result["selected"].items()
+            f"<td>{html.escape(value)}</td></tr>"
+            for name, value in shown
         )
         self.details.value = f"<table style='font-size:90%'>{cells}</table>"
 
@@ -251,6 +317,24 @@ class ModelTimeline(Explorer):
 
     def background_key(self):
         return self._labels_key
+
+    @classmethod
+    def _shown(cls, name, value):
+        """A detail as the table shows it: in Chinese, the table's words translated and the
+        source quoted as it is written (a citation keeps the language of what it cites)."""
+        text = cls._format(value)
+        if language() != "zh":
+            return text
+        if name == "architecture":
+            return _ARCHITECTURES_ZH.get(text, text)
+        if name == "organization":
+            return text.replace(" et al.", " 等")
+        if name == "hardware_time":
+            for english, chinese in _HARDWARE_ZH:
+                text = text.replace(english, chinese)
+        if name == "source":
+            return f'"{text}"'
+        return text
 
     @staticmethod
     def _format(value):
