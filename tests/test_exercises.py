@@ -115,8 +115,8 @@ def test_feedback_shows_as_coloured_markdown_and_plain_text():
 def test_hints_come_one_after_the_other_then_the_last_again():
     q = lmwidgets.exercises.lesson(0).q1
     texts = [q.hint().text for _ in range(len(q.hints) + 1)]
-    assert texts[: len(q.hints)] == list(q.hints)
-    assert texts[-1] == q.hints[-1]
+    assert texts[: len(q.hints)] == [str(hint) for hint in q.hints]
+    assert texts[-1] == str(q.hints[-1])
 
 
 @pytest.mark.parametrize("number", [10, -1, "2", 2.0, True, None])

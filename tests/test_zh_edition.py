@@ -47,6 +47,18 @@ class _BlankStrings(ast.NodeTransformer):
     def visit_JoinedStr(self, node):  # noqa: N802
         return ast.Constant("")
 
+    def visit_Call(self, node):  # noqa: N802
+        """A magic (``%timeit f(1)``) is a call with its line as a string: compare the line
+        as code where it parses."""
+        magic = isinstance(node.func, ast.Attribute) and node.func.attr.startswith("run_")
+        if magic and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+            try:
+                line = ast.dump(self.visit(ast.parse(node.args[1].value)))
+            except SyntaxError:
+                line = node.args[1].value
+            return ast.Call(node.func, [node.args[0], ast.Constant(line)], node.keywords)
+        return self.generic_visit(node)
+
 
 def code_shape(text):
     """The syntax tree of a cell (IPython magics turned into Python), strings blanked."""
