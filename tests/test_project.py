@@ -68,7 +68,9 @@ def test_lessons_are_committed_with_outputs():
 
 # An output whose only form is text like this is what a learner sees in JupyterLab
 # instead of the picture or the widget: a bare Figure, an object, a widget without its view.
-TEXT_ONLY = re.compile(r"^<.*(object|Figure size).*>$|run this cell in Jupyter", re.DOTALL)
+TEXT_ONLY = re.compile(
+    r"^<.*(object|Figure size).*>$|run this cell in Jupyter|在 Jupyter 中运行这个单元格", re.DOTALL
+)
 
 
 def test_every_figure_and_widget_in_a_lesson_has_a_picture_not_only_its_text():

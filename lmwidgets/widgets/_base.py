@@ -453,7 +453,10 @@ class Explorer(widgets.VBox):
 
     def __repr__(self):
         # Shown where the widget cannot be (a static view of the notebook); stable for nbval.
-        return f"{type(self).__name__}(run this cell in Jupyter to use the widget)"
+        return type(self).__name__ + language.say(
+            "(run this cell in Jupyter to use the widget)",
+            "（在 Jupyter 中运行这个单元格即可使用控件）",
+        )
 
 
 def _descendants(widget):

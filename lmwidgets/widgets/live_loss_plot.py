@@ -31,7 +31,10 @@ METRIC_WORDS = {"loss": Words("loss", "损失"), "accuracy": Words("accuracy", "
 class _PlotBox(widgets.VBox):
     def __repr__(self):
         # Shown where the widget cannot be (a static view); stable for nbval.
-        return "LiveLossPlot(run this cell in Jupyter to see the live curves)"
+        return "LiveLossPlot" + say(
+            "(run this cell in Jupyter to see the live curves)",
+            "（在 Jupyter 中运行这个单元格即可看到实时曲线）",
+        )
 
 
 def _format_seconds(seconds):
