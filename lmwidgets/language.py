@@ -5,10 +5,11 @@ label, message, figure title and exercise feedback made from then on: a widget m
 before keeps its labels, and what it writes anew (a status line, a title it redraws)
 follows the language set now. The lessons set it once, in their first cell.
 
-Each text is written once, in both languages, where it is used: ``Words("learning
-rate", "学习率")`` beside a control's spec, ``say(en, zh)`` in code that builds a message. Figure text speaks Chinese only where a font can draw it
-(``lmwidgets.fonts``); otherwise it stays English and ``set_language`` says once how
-to install a font, so a figure never shows empty boxes.
+Each text is written once, in both languages, where it is used: ``Words("learning rate",
+"学习率")`` beside a control's spec, ``say(en, zh)`` in code that builds a message.
+Figure text speaks Chinese only where a font can draw it (``lmwidgets.fonts``); otherwise
+it stays English and ``set_language`` says once how to install a font, so a figure never
+shows empty boxes.
 """
 
 import dataclasses
