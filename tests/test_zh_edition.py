@@ -133,3 +133,11 @@ def test_the_glossary_has_at_least_60_terms_in_both_languages():
         assert CJK.search(chinese), chinese
         assert re.search(r"[A-Za-z]", english), english
     assert len({row[0] for row in rows}) == len(rows), "a term is listed twice"
+
+
+def test_the_two_welcome_lessons_link_each_other_and_the_chinese_one_every_chinese_lesson():
+    english = "\n".join(markdown(LESSONS_DIR / "00_welcome.ipynb"))
+    assert "](zh/00_welcome.ipynb)" in english
+    chinese = "\n".join(markdown(ZH_DIR / "00_welcome.ipynb"))
+    for lesson in COURSE:
+        assert f"]({lesson.filename})" in chinese, lesson.filename
