@@ -73,10 +73,18 @@ def _train_then_stop(page, widget, language):
     epochs = widget.locator(".lmw-control-epochs .noUi-handle").first
     epochs.focus()
     page.keyboard.press("End")  # the most epochs, so that Stop comes while training
+    most = epochs.get_attribute("aria-valuemax")
+    for _ in range(50):  # the kernel has the new value once the handle shows it
+        if epochs.get_attribute("aria-valuenow") == most:
+            break
+        page.wait_for_timeout(100)
+    assert epochs.get_attribute("aria-valuenow") == most, "the epochs slider did not go to its end"
     widget.locator(".lmw-button-train").click()
     assert wait_for_message(page, widget, training, 10), message_text(widget)
     page.wait_for_timeout(1500)
-    widget.locator(".lmw-button-stop").click()
+    stop = widget.locator(".lmw-button-stop")
+    assert stop.is_enabled(), f"training ended before Stop: {message_text(widget)}"
+    stop.click()
     assert wait_for_message(page, widget, stopped, 20), message_text(widget)
 
 
