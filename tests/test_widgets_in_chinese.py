@@ -125,3 +125,13 @@ def test_the_language_comes_from_the_environment_and_a_bad_one_is_refused(monkey
         lmwidgets.language.language()
     with pytest.raises(ValueError, match="language must be one of .*Received: 'cn'"):
         lmwidgets.set_language("cn")
+
+
+def test_the_advice_after_a_blow_up_speaks_the_language_set():
+    from lmwidgets.core import training
+
+    with speaking("zh"):
+        advice = training.divergence_advice({"epoch": 3, "loss": float("nan")}, learning_rate=2.0)
+    assert untranslated(advice) is None and "第 3 轮" in advice and "learning_rate = 2" in advice
+    english = training.divergence_advice({"epoch": 3, "loss": float("nan")}, learning_rate=2.0)
+    assert english.startswith("Training stopped at epoch 3")

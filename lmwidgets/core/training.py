@@ -13,6 +13,7 @@ from lmwidgets.core.choices import check_choice
 from lmwidgets.core.initializers import NumpyGlorotUniform, Zeros
 from lmwidgets.core.metrics import confusion_matrix
 from lmwidgets.core.params import check_array, check_number, check_seed, refusal
+from lmwidgets.language import say
 
 import keras
 import numpy as np
@@ -237,11 +238,16 @@ def divergence_advice(diverged, **settings):
     for name, value in settings.items():
         check_number(name, value)
     named = ", ".join(f"{name} = {value:g}" for name, value in settings.items())
-    return (
+    named_zh = "，".join(f"{name} = {value:g}" for name, value in settings.items())
+    return say(
         f"Training stopped at epoch {diverged['epoch']}: the loss became {diverged['loss']}. "
         f"A step too large for this network is the usual cause: lower "
         f"{' or '.join(settings) if settings else 'the learning rate'}"
-        f"{f' (now {named})' if named else ''}. The weights from before that epoch are kept."
+        f"{f' (now {named})' if named else ''}. The weights from before that epoch are kept.",
+        f"训练在第 {diverged['epoch']} 轮停止：损失变成了 {diverged['loss']}。"
+        f"通常的原因是步长对这个网络来说太大了：请调低"
+        f"{' ' + ' 或 '.join(settings) if settings else '学习率'}"
+        f"{f'（现在 {named_zh}）' if named_zh else ''}。已保留那一轮之前的权重。",
     )
 
 

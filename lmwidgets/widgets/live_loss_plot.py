@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from lmwidgets.core import training
-from lmwidgets.language import Words, language, say, say_in_figure
+from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import new_figure, render_png
 
 import ipywidgets as widgets
@@ -40,22 +40,6 @@ class _PlotBox(widgets.VBox):
 def _format_seconds(seconds):
     seconds = int(round(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def divergence_advice(diverged, **settings):
-    """``core.training.divergence_advice`` in the language now: one sentence for a learner on
-    when the loss broke, the likely causes and what is kept."""
-    english = training.divergence_advice(diverged, **settings)  # also checks its arguments
-    if language() != "zh":
-        return english
-    named = "，".join(f"{name} = {value:g}" for name, value in settings.items())
-    lower = f" {' 或 '.join(settings)}" if settings else "学习率"
-    now = f"（现在 {named}）" if named else ""
-    return (
-        f"训练在第 {diverged['epoch']} 轮停止：损失变成了 {diverged['loss']}。"
-        f"通常的原因是步长对这个网络来说太大了：请调低{lower}{now}。"
-        "已保留那一轮之前的权重。"
-    )
 
 
 def _best_epoch(history):
@@ -191,7 +175,7 @@ class LiveLossPlot(keras.callbacks.Callback):
         self.progress.value = self.progress.max
         epochs = len(self.history.get("loss", []))
         if self.diverged:
-            advice = html.escape(divergence_advice(self.diverged))
+            advice = html.escape(training.divergence_advice(self.diverged))
             self.status.value = f'<span style="color:#b00020">{advice}</span>'
             return
         early = getattr(self.model, "stop_training", False)

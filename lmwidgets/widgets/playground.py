@@ -17,7 +17,6 @@ lesson should use).
 
 import dataclasses
 import html
-import re
 import threading
 import time
 
@@ -93,27 +92,6 @@ def _presets(values):
 def _worded(values):
     """Options as (label, value) pairs: a word's label in both languages, a name as it is."""
     return tuple((_WORDS.get(value, value), value) for value in values)
-
-
-# The advice core gives when training blows up, in English (core.training.divergence_advice).
-_ADVICE = re.compile(
-    r"Training stopped at epoch (?P<epoch>\d+): the loss became (?P<loss>\S+)\. .*?lower "
-    r"(?P<names>.+?)(?: \(now (?P<now>.+?)\))?\. The weights"
-)
-
-
-def _advice(advice):
-    """The advice about a blow-up in the language now (as core wrote it where it cannot)."""
-    found = _ADVICE.match(advice)
-    if found is None:
-        return advice
-    names = found["names"].replace(" or ", " 或 ").replace("the learning rate", "学习率")
-    now = f"（当前 {found['now']}）" if found["now"] else ""
-    return say(
-        advice,
-        f"训练在第 {found['epoch']} 轮停止：损失变为 {found['loss']}。通常是步长对这个网络太大："
-        f"请降低 {names}{now}。已保留该轮之前的权重，单步或播放会从这些权重继续。",
-    )
 
 
 class Playground(Explorer):
@@ -519,7 +497,7 @@ class Playground(Explorer):
             session.set_weight(link, s["weight"])  # the learner typed a weight
         if s["neuron"] != OUTPUT:
             playground_diagram.neuron_index(*shape, s["neuron"])  # a refusal if it is gone
-        self.notice = (_advice(session.advice), "error") if session.advice else self._stopped
+        self.notice = (session.advice, "error") if session.advice else self._stopped
         shown = {name: s[name] for name in ("show_test_data", "discretize", "neuron", "link")}
         result = {**session.snapshot(), **shown, "playing": s["play"], "message": self.notice[0]}
         result["link_weight"] = None

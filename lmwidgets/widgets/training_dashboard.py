@@ -14,7 +14,7 @@ from lmwidgets.core.params import check_array
 from lmwidgets.language import Words, say, say_in_figure
 from lmwidgets.widgets._base import Explorer, new_figure
 from lmwidgets.widgets._controls import Action, Control
-from lmwidgets.widgets.live_loss_plot import LiveLossPlot, divergence_advice
+from lmwidgets.widgets.live_loss_plot import LiveLossPlot
 
 import ipywidgets as widgets
 import numpy as np
@@ -267,7 +267,7 @@ class TrainingDashboard(Explorer):
     def _report(run, config):
         accuracy = f"{run['test_accuracy']:.2%}"
         if run["diverged"]:
-            advice = divergence_advice(
+            advice = training.divergence_advice(
                 run["diverged"], learning_rate=config.learning_rate, l2=config.l2
             )
             return say(f"{advice} Their test accuracy: {accuracy}.",
