@@ -124,6 +124,31 @@ def test_compiled_predictions_equal_predict_on_batch_and_follow_new_weights():
         ct.train_char_lm(model, vocab.encode(PATTERN), steps=5, batch_size=8, epochs=1)
 
 
+
+def test_one_attention_model_per_model_and_neither_outlives_the_learners_model():
+    import gc
+    import weakref
+
+    vocab = ct.CharVocab.from_text(PATTERN)
+    model = ct.build_char_transformer(vocab.size, context=8, embed_dim=16, num_heads=2)
+    attention = ct.attention_model(model)
+    # A second explorer on the same model gets the same attention model: its layers are
+    # called on a new input once, and its prediction compiled once.
+    assert ct.attention_model(model) is attention
+    nodes = [len(layer._inbound_nodes) for layer in model.layers]
+    ct.attention_model(model)
+    assert [len(layer._inbound_nodes) for layer in model.layers] == nodes
+    ct.next_token_logits(model, vocab, "abc")
+    ct.prompt_attention(attention, vocab, "abc")
+    # The compiled predictions hold no reference to their models: the model dropped, its
+    # cache entries go too (they once held it, and with it every attention model built).
+    dropped = weakref.ref(model)
+    del model, attention
+    gc.collect()
+    assert dropped() is None
+    assert dropped not in [weakref.ref(m) for m in ct._ATTENTION_MODELS.keys()]
+
+
 def _generate_step_by_step(model, vocab, prompt, length, seed, **settings):
     """``generate`` as it is defined: one prediction and one draw per character."""
     from lmwidgets.core import sampling

@@ -162,12 +162,19 @@ def attention_model(model):
     """A model sharing ``model``'s weights that returns the attention weights.
 
     Output shape ``(batch, heads, context, context)``: row i is how position i
-    spreads its attention over positions 0..i.
+    spreads its attention over positions 0..i. Built once per model and then returned
+    again: each build calls the model's layers on a new input, which adds to their graph
+    for as long as they live, and compiles its own prediction.
     """
     _check_model("model", model)
-    layer = {item.name: item for item in model.layers}
-    tokens = keras.Input(shape=(context_length(model),), dtype="int32", name="tokens")
-    return keras.Model(tokens, _forward(layer, tokens, return_attention=True))
+    with _LOCK:
+        built = _ATTENTION_MODELS.get(model)
+        if built is None:
+            layer = {item.name: item for item in model.layers}
+            tokens = keras.Input(shape=(context_length(model),), dtype="int32", name="tokens")
+            built = keras.Model(tokens, _forward(layer, tokens, return_attention=True))
+            _ATTENTION_MODELS[model] = built
+        return built
 
 
 def training_windows(ids, context, count, seed=0):
@@ -226,6 +233,8 @@ def _window(model, vocab, text):
 
 # model -> (fingerprint of its weights, its compiled prediction for one padded window).
 _PREDICTORS = weakref.WeakKeyDictionary()
+# model -> its attention_model (which holds the model's layers, not the model).
+_ATTENTION_MODELS = weakref.WeakKeyDictionary()
 _LOCK = threading.RLock()
 
 
@@ -249,7 +258,12 @@ def _predictor(model, fingerprint=None):
         cached = _PREDICTORS.get(model)
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
-        run = backend.compiled_loop(lambda batch: (batch, (model(batch, training=False),)), 1)
+        # A weak reference: a prediction that held its model would keep the model, its
+        # _PREDICTORS entry and the compiled program alive for the whole kernel.
+        model_ref = weakref.ref(model)
+        run = backend.compiled_loop(
+            lambda batch: (batch, (model_ref()(batch, training=False),)), 1
+        )
 
         def predict(batch):
             return run(batch)[1][0][0, 0]  # the one step, the one window
