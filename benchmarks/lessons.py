@@ -29,19 +29,45 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 LESSON_TARGET_S, COURSE_TARGET_S, MEMORY_TARGET_MB = 90, 600, 2048
 SECOND_RUN_SPEED_UP = 1.5
+# On JAX the kernel also counts the seconds JAX spends compiling (XLA) and its compilation
+# cache's hits and misses: a cell before the lesson's first (after lmwidgets has pointed JAX
+# at its cache, as the lesson's own first line does) and one after its last.
+COUNT_COMPILES = """
+import lmwidgets.backend
+lmwidgets.backend.select()
+import collections, jax.monitoring
+_lmw_compiles = collections.Counter()
+jax.monitoring.register_event_duration_secs_listener(
+    lambda event, seconds, **_: _lmw_compiles.update({event: seconds}))
+jax.monitoring.register_event_listener(lambda event, **_: _lmw_compiles.update({event: 1}))
+"""
+REPORT_COMPILES = """
+print("COMPILES", json.dumps({
+    "compile_seconds": _lmw_compiles["/jax/core/compile/backend_compile_duration"],
+    "cache_hits": _lmw_compiles["/jax/compilation_cache/cache_hits"],
+    "cache_misses": _lmw_compiles["/jax/compilation_cache/cache_misses"]}))
+"""
 HELPER = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 import nbformat
 from nbclient import NotebookClient
-path = sys.argv[1]
+path, lessons, count_compiles, report_compiles = sys.argv[1:5]
 notebook = nbformat.read(path, as_version=4)
+counting = os.environ["KERAS_BACKEND"] == "jax"
+if counting:
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(count_compiles))
+    notebook.cells.append(nbformat.v4.new_code_cell("import json" + report_compiles))
 start = time.perf_counter()
 NotebookClient(notebook, timeout=900, kernel_name="python3",
-               resources={"metadata": {"path": sys.argv[2]}}).execute()
+               resources={"metadata": {"path": lessons}}).execute()
 seconds = time.perf_counter() - start
 # ru_maxrss is in KiB on Linux: the largest of the exited children, here the kernel.
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-print(json.dumps({"seconds": seconds, "peak_bytes": peak}))
+figures = {"seconds": seconds, "peak_bytes": peak}
+if counting:
+    printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+    figures.update(json.loads(printed.split("COMPILES", 1)[1]))
+print(json.dumps(figures))
 """
 
 
@@ -54,7 +80,8 @@ def run(path, backend, cache):
     env.update(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2", LMWIDGETS_CACHE=str(cache))
     env.setdefault("LMWIDGETS_OFFLINE", "1")
     done = subprocess.run(
-        [sys.executable, "-c", HELPER, str(path), str(ROOT / "lessons")],
+        [sys.executable, "-c", HELPER, str(path), str(ROOT / "lessons"), COUNT_COMPILES,
+         REPORT_COMPILES],  # fmt: skip
         env=env,
         capture_output=True,
         text=True,
@@ -160,6 +187,15 @@ def second_run_rows(backend, first, second, base=None):
         table.append(Row(f"whole course ({backend}), second run in fresh kernels", after, "s",
                          before, "the first run, from an empty cache",
                          f">= {SECOND_RUN_SPEED_UP}x faster", met))  # fmt: skip
+    if second and all("compile_seconds" in first[n] for n in both):
+        compiled_before = sum(first[n]["compile_seconds"] for n in both)
+        compiled_after = sum(second[n]["compile_seconds"] for n in both)
+        hits = sum(second[n]["cache_hits"] for n in both)
+        asked = hits + sum(second[n]["cache_misses"] for n in both)
+        table.append(Row(f"  its XLA compilation, {hits:,} of {asked:,} programs from the cache",
+                         compiled_after, "s", compiled_before, "the first run's"))  # fmt: skip
+        table.append(Row("  the first run less all its compilation (the most a cache can save)",
+                         before - compiled_before, "s", before, "the first run"))  # fmt: skip
     if second and base is not None:
         own_before, own_after = own_seconds(base, first, both), own_seconds(base, second, both)
         label = f"  its lessons' time beyond the import notebook's {base['seconds']:.1f} s"
@@ -210,6 +246,12 @@ def main():
             base, names = results[backend][0], list(second)
             own_first = own_seconds(base, lessons, names)
             own_again = own_seconds(base, second, names)
+            if all("compile_seconds" in lessons[n] for n in names):
+                compiled = [sum(run[n]["compile_seconds"] for n in names)
+                            for run in (lessons, second)]  # fmt: skip
+                print(f"{backend}: XLA compilation {compiled[0]:.0f} s -> {compiled[1]:.0f} s; "
+                      f"without any, the first run would take {total - compiled[0]:.0f} s, "
+                      f"{total / (total - compiled[0]):.2f}x faster")  # fmt: skip
             print(f"{backend}: the lessons' own time, beyond the import notebook's"
                   f" {base['seconds']:.1f} s each: {own_first:.0f} s -> {own_again:.0f} s,"
                   f" {own_first / own_again:.2f}x")  # fmt: skip
