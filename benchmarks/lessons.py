@@ -48,9 +48,10 @@ print("COMPILES", json.dumps({
     "cache_misses": _lmw_compiles["/jax/compilation_cache/cache_misses"]}))
 """
 HELPER = """
-import json, os, resource, sys, time
+import json, os, re, resource, sys, time
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 path, lessons, count_compiles, report_compiles = sys.argv[1:5]
 notebook = nbformat.read(path, as_version=4)
 counting = os.environ["KERAS_BACKEND"] == "jax"
@@ -58,8 +59,15 @@ if counting:
     notebook.cells.insert(0, nbformat.v4.new_code_cell(count_compiles))
     notebook.cells.append(nbformat.v4.new_code_cell("import json" + report_compiles))
 start = time.perf_counter()
-NotebookClient(notebook, timeout=900, kernel_name="python3",
-               resources={"metadata": {"path": lessons}}).execute()
+try:
+    NotebookClient(notebook, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": lessons}}).execute()
+except CellExecutionError as error:
+    # The line that failed and why, not the last line of a coloured traceback.
+    plain = re.sub(r"\\x1b\\[[0-9;]*m", "", str(error))
+    line = next((row.strip() for row in plain.splitlines() if row.startswith("---->")), "")
+    print(json.dumps({"error": f"{error.ename}: {error.evalue} at {line}".strip()}))
+    sys.exit(0)
 seconds = time.perf_counter() - start
 # ru_maxrss is in KiB on Linux: the largest of the exited children, here the kernel.
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
@@ -75,14 +83,10 @@ def run(path, backend, cache):
     """``{"seconds", "peak_bytes"}`` of one notebook run in a fresh kernel on ``backend``,
     or ``{"error": ...}`` when a cell failed. ``cache`` is the kernel's lmwidgets cache folder
     (where JAX keeps compiled programs)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_PERSISTENT_CACHE")}
-    env.pop("JAX_COMPILATION_CACHE_DIR", None)
-    env.update(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2", LMWIDGETS_CACHE=str(cache))
-    env.setdefault("LMWIDGETS_OFFLINE", "1")
     done = subprocess.run(
         [sys.executable, "-c", HELPER, str(path), str(ROOT / "lessons"), COUNT_COMPILES,
          REPORT_COMPILES],  # fmt: skip
-        env=env,
+        env=kernel_environment(backend, cache),
         capture_output=True,
         text=True,
         check=False,
@@ -90,6 +94,19 @@ def run(path, backend, cache):
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def kernel_environment(backend, cache):
+    """The environment of a lesson's kernel on ``backend``: this process's, less what
+    lmwidgets set in it for another backend (its JAX cache folder; with JAX or PyTorch chosen,
+    TensorFlow's oneDNN kernels turned off, which on TensorFlow itself changes its numbers and
+    once made lesson 02's deep network miss its accuracy in a full benchmark run)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_PERSISTENT_CACHE")}
+    for name in ("JAX_COMPILATION_CACHE_DIR", "TF_ENABLE_ONEDNN_OPTS"):
+        env.pop(name, None)
+    env.update(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2", LMWIDGETS_CACHE=str(cache))
+    env.setdefault("LMWIDGETS_OFFLINE", "1")
+    return env
 
 
 def baseline(backend):

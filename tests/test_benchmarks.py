@@ -121,7 +121,22 @@ def test_lessons_benchmark_runs_a_notebook_on_every_installed_backend(report, tm
     for backend in lessons.installed_backends():
         figures = lessons.run(good, backend, tmp_path / backend)
         assert figures["seconds"] > 0 and figures["peak_bytes"] > 0, backend
-    assert "ZeroDivisionError" in lessons.run(bad, "jax", tmp_path / "bad")["error"]
+    error = lessons.run(bad, "jax", tmp_path / "bad")["error"]
+    assert error.startswith("ZeroDivisionError: division by zero at ----> 1 1 / 0"), error
+
+
+def test_lessons_benchmark_gives_each_kernel_its_own_backends_environment(monkeypatch, tmp_path):
+    lessons = importlib.import_module("lessons")
+    # What lmwidgets sets in this process with JAX chosen: a TensorFlow kernel must not get
+    # them (TensorFlow without oneDNN trains lesson 02's networks to other numbers).
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    env = lessons.kernel_environment("tensorflow", tmp_path / "cache")
+    assert not {"TF_ENABLE_ONEDNN_OPTS", "JAX_COMPILATION_CACHE_DIR"} & set(env)
+    assert not any(name.startswith("JAX_PERSISTENT_CACHE") for name in env)
+    assert env["KERAS_BACKEND"] == "tensorflow"
+    assert env["LMWIDGETS_CACHE"] == str(tmp_path / "cache")
 
 
 def test_lessons_benchmark_runs_the_course_again_with_the_first_runs_programs(report, tmp_path):
