@@ -12,7 +12,9 @@ backend is reported as failed, not measured. Targets: each lesson under 90 s and
 backend (a Binder session has 1-2 GB); the whole course under 10 minutes on 2 CPU cores.
 On JAX the course then runs a second time in fresh kernels, with the programs its first run
 compiled kept by JAX's persistent compilation cache (a temporary folder here, the user's cache
-folder in a lesson); target: the second run at least 1.5x faster than the first.
+folder in a lesson); target: the second run at least 1.5x faster than the first. Each JAX
+kernel also counts its XLA compile seconds, so the table shows how much of the first run any
+cache of compiled programs could save.
 Run: python benchmarks/lessons.py [backend ...] (a lesson x backend table; all installed
 backends when none is named).
 """
@@ -80,9 +82,10 @@ print(json.dumps(figures))
 
 
 def run(path, backend, cache):
-    """``{"seconds", "peak_bytes"}`` of one notebook run in a fresh kernel on ``backend``,
-    or ``{"error": ...}`` when a cell failed. ``cache`` is the kernel's lmwidgets cache folder
-    (where JAX keeps compiled programs)."""
+    """``{"seconds", "peak_bytes"}`` of one notebook run in a fresh kernel on ``backend``
+    (on JAX also ``compile_seconds``, ``cache_hits``, ``cache_misses``), or ``{"error": ...}``
+    when a cell failed. ``cache`` is the kernel's lmwidgets cache folder (where JAX keeps
+    compiled programs)."""
     done = subprocess.run(
         [sys.executable, "-c", HELPER, str(path), str(ROOT / "lessons"), COUNT_COMPILES,
          REPORT_COMPILES],  # fmt: skip
