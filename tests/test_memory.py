@@ -46,14 +46,18 @@ def test_a_playground_that_keeps_playing_keeps_its_memory_flat(monkeypatch):
         # epochs (traitlets, JAX dispatch), allocated while traced: then it is flat.
         for _ in range(300):
             playground.step(1)
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(300):
-            playground.step(1)  # one redraw each, as play does
-        gc.collect()
-        kept = tracemalloc.get_traced_memory()[0] - before
+        kept = []
+        for _ in range(2):
+            gc.collect()
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(300):
+                playground.step(1)  # one redraw each, as play does
+            gc.collect()
+            kept.append((tracemalloc.get_traced_memory()[0] - before) / 300)
     finally:
         tracemalloc.stop()
         playground.close()
     assert len(playground.result["history"]["epoch"]) <= 100
-    assert kept / 300 < 100, f"{kept / 300:.0f} bytes kept per epoch"
+    # A leak grows in every window; something allocated once (a cache's first entry, another
+    # test's background thread) shows in one window only (CI once measured 107 bytes).
+    assert min(kept) < 100, f"bytes kept per epoch in two windows of 300 epochs: {kept}"
