@@ -656,7 +656,8 @@ def test_every_redraw_over_the_cached_picture_equals_a_full_draw():
         return np.asarray(playground.figure.canvas.buffer_rgba())[..., :3].astype(np.int16)
 
     diagram = [("link", "h2.1 -> output.2"), ("neuron", "h1.3"), ("weight", -4.0),
-               ("link", "bias -> h2.2"), ("neuron", "output.3"), ("layers", (8, 8, 8))]
+               ("link", "bias -> h2.2"), ("neuron", "output.3"), ("layers", (8, 8, 8)),
+               ("features", ("x1", "x2", "sin(x1)")), ("features", ("x1", "x2"))]
     changes = [*diagram, ("show_test_data", True), ("discretize", True), ("classes", 2),
                ("discretize", False), ("dataset", "plane"), ("show_test_data", False)]  # fmt: skip
     for control, value in [*changes, ("step", 3), ("regenerate", None)]:
@@ -670,4 +671,21 @@ def test_every_redraw_over_the_cached_picture_equals_a_full_draw():
         shown = frame().copy()  # what the widget encoded: drawn over its cached picture
         playground.figure.canvas.draw()
         assert np.abs(shown - frame()).max() <= 2, f"stale picture after {control}={value!r}"
+    playground.close()
+
+
+def test_new_inputs_layers_or_neuron_draw_their_names_over_a_cached_picture(monkeypatch):
+    """Drawing the whole figure costs about ten times its names and titles: a new network
+    or a new neuron in the large picture draws only those over the cached rest."""
+    playground = lmwidgets.Playground(dataset="xor")
+    canvas = playground.figure.canvas
+    full_draws = []
+    draw = canvas.draw
+    monkeypatch.setattr(canvas, "draw", lambda: (full_draws.append(1), draw()))
+    changes = [("features", ("x1", "x2", "x1*x2")), ("layers", (5, 3, 2)), ("neuron", "h2.3")]
+    for control, value in changes:
+        playground.controls[control].value = value
+        assert playground.last_error is None
+    assert full_draws == []
+    assert "x1*x2" in [text.get_text() for text in playground.figure.texts]
     playground.close()

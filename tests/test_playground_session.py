@@ -56,6 +56,24 @@ def test_make_data_is_the_data_module_step_by_step():
         session.make_data(features=())
 
 
+def test_new_features_alone_keep_the_points_and_anything_else_draws_new_ones():
+    session = PlaygroundSession()
+    first = session.make_data(dataset="xor", n_points=200, seed=4, features=("x1", "x2"))
+    more = session.make_data(dataset="xor", n_points=200, seed=4, features=("x1", "x2", "x1^2"))
+    assert more["points"] is first["points"]  # the picture of the points can stay too
+    np.testing.assert_array_equal(
+        more["features_train"], data.transform_features(first["points"][0], ("x1", "x2", "x1^2"))
+    )
+    for changed in ({"seed": 5}, {"noise": 10}, {"train_ratio": 30}, {"dataset": "circle"}):
+        settings = {"dataset": "xor", "n_points": 200, "seed": 4, "noise": DEFAULTS["noise"],
+                    "train_ratio": DEFAULTS["train_ratio"], **changed}  # fmt: skip
+        again = session.make_data(**settings, features=("x1", "x2"))
+        assert again["points"] is not first["points"], changed
+        x, y = data.make_dataset(settings["dataset"], 200, settings["noise"], seed=settings["seed"])
+        expected = data.split(x, y, settings["train_ratio"], seed=settings["seed"])
+        np.testing.assert_array_equal(again["points"][0], expected[0])
+
+
 def test_own_data_decides_problem_and_classes():
     rng = np.random.default_rng(0)
     x = rng.normal(0, 1, (40, 2))

@@ -146,6 +146,7 @@ class PlaygroundSession:
         """
         if self.own is not None:
             x, y, problem, n_classes, extent = self.own
+            drawn_from = (train_ratio, seed)
         else:
             check_choice("dataset", dataset, playground_data.DATASETS)
             low, high = N_POINTS
@@ -162,19 +163,29 @@ class PlaygroundSession:
             elif problem == "classification" and classes != 2:
                 raise refusal("classes", f"2 for {dataset!r} (more: {', '.join(multi)})", classes)
             n_classes = classes if problem == "classification" else 1
-            x, y = playground_data.make_dataset(dataset, n_points, noise, n_classes, seed)
+            drawn_from = (dataset, n_points, noise, n_classes, train_ratio, seed)
             half = playground_data.EXTENT
             extent = (-half, half, -half, half)
         features = tuple(features)
-        x_train, y_train, x_test, y_test = playground_data.split(x, y, train_ratio, seed=seed)
-        xs, ys, grid_points = playground_data.grid(extent, self.resolution)
+        if self.data is not None and self.data["drawn_from"] == drawn_from:
+            # Only the features are new: the same points (and the picture of them) serve.
+            points, grid_points = self.data["points"], self.data["grid_points"]
+            xs, ys = self.data["grid_x"], self.data["grid_y"]
+        else:
+            if self.own is None:
+                x, y = playground_data.make_dataset(dataset, n_points, noise, n_classes, seed)
+            points = playground_data.split(x, y, train_ratio, seed=seed)
+            xs, ys, grid_points = playground_data.grid(extent, self.resolution)
+        x_train, _, x_test, _ = points
         self.data = {
             "problem": problem,
             "n_classes": n_classes,
             "extent": extent,
-            "points": (x_train, y_train, x_test, y_test),
+            "drawn_from": drawn_from,
+            "points": points,
             "grid_x": xs,
             "grid_y": ys,
+            "grid_points": grid_points,
             "grid_features": playground_data.transform_features(grid_points, features),
             "features": features,
             "features_train": playground_data.transform_features(x_train, features),

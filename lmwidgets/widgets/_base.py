@@ -371,27 +371,27 @@ class Explorer(widgets.VBox):
         """What the cached picture depends on besides the axes' visibility and limits."""
         return None
 
+    def keyed_artists(self):
+        """The artists ``background_key()`` stands for (titles, names), where they overlap
+        nothing else: when the key is new, they are drawn over a cached picture of the
+        rest instead of the whole figure being drawn again. The default, none."""
+        return ()
+
     def draw(self):
         dynamic = [*self.pixel_artists(), *self.dynamic_artists()]
         if not dynamic:
             self.image.value = render_png(self.figure)
             return
         canvas = self.figure.canvas
-        backgrounds = self._backgrounds
+        keyed = [artist for artist in self.keyed_artists() if artist.get_visible()]
         axes = self.figure.axes
         layout = [(a.get_xlim(), a.get_ylim()) if a.get_visible() else None for a in axes]
-        key = (self.background_key(), canvas.get_width_height(), tuple(layout))
-        for artist in dynamic:
+        size = (canvas.get_width_height(), tuple(layout))
+        animated = [*dynamic, *keyed]
+        for artist in animated:
             artist.set_animated(True)  # left out of canvas.draw()
         try:
-            if key in backgrounds:
-                backgrounds.move_to_end(key)
-                canvas.restore_region(backgrounds[key])
-            else:
-                canvas.draw()
-                backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
-                if len(backgrounds) > BACKGROUNDS_KEPT:
-                    backgrounds.popitem(last=False)
+            self._restore((self.background_key(), size), keyed, ("without keyed", size))
             pixels = np.asarray(canvas.buffer_rgba())
             height = pixels.shape[0]
             for image in self.pixel_artists():
@@ -402,9 +402,34 @@ class Explorer(widgets.VBox):
                 self.figure.draw_artist(artist)
         finally:
             # Left animated, they would be missing from a learner's figure.savefig().
-            for artist in dynamic:
+            for artist in animated:
                 artist.set_animated(False)
         self.image.value = encode_frame(canvas, format=self.IMAGE_FORMAT)
+
+    def _restore(self, key, keyed, rest_key):
+        """The canvas restored to the picture cached under ``key``; when new, the ``keyed``
+        artists drawn over the picture of the rest cached under ``rest_key`` (each drawn
+        whole, by ``canvas.draw()``, the first time)."""
+        canvas = self.figure.canvas
+
+        def keyed_over_the_rest():
+            self._cached(rest_key, canvas.draw)
+            for artist in keyed:
+                self.figure.draw_artist(artist)
+
+        self._cached(key, keyed_over_the_rest if keyed else canvas.draw)
+
+    def _cached(self, key, paint):
+        """The canvas restored to the picture cached under ``key``, painted first if new."""
+        canvas, backgrounds = self.figure.canvas, self._backgrounds
+        if key in backgrounds:
+            backgrounds.move_to_end(key)
+            canvas.restore_region(backgrounds[key])
+            return
+        paint()
+        backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
+        while len(backgrounds) > BACKGROUNDS_KEPT:
+            backgrounds.popitem(last=False)
 
     def _paint_order(self, dynamic):
         """The dynamic artists, and whatever a full draw paints over them (the spines their

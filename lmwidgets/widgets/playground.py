@@ -632,6 +632,9 @@ class Playground(Explorer):
     def background_key(self):
         return (self._diagram, self._big_title.get_text())  # the titles and names drawn
 
+    def keyed_artists(self):
+        return [*self._column_titles, *self._input_names, self._big_title]
+
     def render(self, result):
         if result["points"] is not self._points:
             self._draw_points(result)

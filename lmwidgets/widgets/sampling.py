@@ -6,7 +6,7 @@ import html
 
 from lmwidgets.core import char_transformer
 from lmwidgets.language import Words, say_in_figure
-from lmwidgets.widgets._base import BACKGROUNDS_KEPT, Explorer, encode_frame, new_figure
+from lmwidgets.widgets._base import Explorer, encode_frame, new_figure
 from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
@@ -202,18 +202,6 @@ class SamplingExplorer(Explorer):
         attention = self._attention_axes
         return [self._bar_axes.xaxis, attention.xaxis, attention.yaxis]
 
-    def _cached(self, key, paint):
-        """The canvas restored to the picture cached under ``key``, painted first if new."""
-        canvas, backgrounds = self.figure.canvas, self._backgrounds
-        if key in backgrounds:
-            backgrounds.move_to_end(key)
-            canvas.restore_region(backgrounds[key])
-            return
-        paint()
-        backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
-        while len(backgrounds) > BACKGROUNDS_KEPT:
-            backgrounds.popitem(last=False)
-
     def _paste_title(self, title, size):
         """Draw a title, or paste its pixels from when it last said the same: the text of
         a title costs more than everything else redrawn, and its place never changes (a
@@ -235,17 +223,11 @@ class SamplingExplorer(Explorer):
         # The picture's axes box is square at any limits (imshow's equal aspect).
         size = (canvas.get_width_height(), self._bar_axes.get_xlim(), self._bar_axes.get_ylim())
         limits = (self._attention_axes.get_xlim(), self._attention_axes.get_ylim())
-
-        def labelled():
-            self._cached(("plain", size), canvas.draw)
-            for axis in prompt_axes:
-                self.figure.draw_artist(axis)
-
         animated = [*dynamic, *prompt_axes]
         for artist in animated:
             artist.set_animated(True)  # left out of canvas.draw()
         try:
-            self._cached(("labelled", size, limits, self._labels), labelled)
+            self._restore(("labelled", size, limits, self._labels), prompt_axes, ("plain", size))
             for artist in [*dynamic[:-2], *self._spines()]:
                 self.figure.draw_artist(artist)
             for title in dynamic[-2:]:
