@@ -150,3 +150,16 @@ def test_redraws_over_a_cached_background_match_a_full_draw(calculator):
         ("batch", 64),
     ]
     assert_redraws_match_a_full_draw(calculator, changes)
+
+
+def test_a_new_model_draws_only_the_numbers_along_its_axes(calculator, monkeypatch):
+    """Every axes' limits change with the model: its names, stages and frames stay cached,
+    and only the three numbered axes are drawn over them (not the whole figure)."""
+    canvas = calculator.figure.canvas
+    full_draws = []
+    draw = canvas.draw
+    monkeypatch.setattr(canvas, "draw", lambda: (full_draws.append(1), draw()))
+    for preset in ("gpt2-small", "llama-3.1-405b", "gpt2-xl"):
+        calculator.controls["preset"].value = preset
+        assert calculator.last_error is None
+    assert full_draws == []

@@ -372,9 +372,11 @@ class Explorer(widgets.VBox):
         return None
 
     def keyed_artists(self):
-        """The artists ``background_key()`` stands for (titles, names), where they overlap
-        nothing else: when the key is new, they are drawn over a cached picture of the
-        rest instead of the whole figure being drawn again. The default, none."""
+        """The artists ``background_key()`` or the axes' limits stand for (titles, names,
+        an axis whose ticks follow its limits), where they overlap nothing else: when the
+        key or the limits are new, they are drawn over a cached picture of the rest instead
+        of the whole figure being drawn again. An axis (``axes.xaxis``) here means nothing
+        else of its axes that is not a dynamic artist depends on its limits. Default: none."""
         return ()
 
     def draw(self):
@@ -386,12 +388,19 @@ class Explorer(widgets.VBox):
         keyed = [artist for artist in self.keyed_artists() if artist.get_visible()]
         axes = self.figure.axes
         layout = [(a.get_xlim(), a.get_ylim()) if a.get_visible() else None for a in axes]
-        size = (canvas.get_width_height(), tuple(layout))
+        # The rest does not depend on the limits that only a keyed axis shows.
+        rest = [
+            (None if a.xaxis in keyed else a.get_xlim(), None if a.yaxis in keyed else a.get_ylim())
+            if a.get_visible() else None
+            for a in axes
+        ]  # fmt: skip
+        size = canvas.get_width_height()
         animated = [*dynamic, *keyed]
         for artist in animated:
             artist.set_animated(True)  # left out of canvas.draw()
         try:
-            self._restore((self.background_key(), size), keyed, ("without keyed", size))
+            key = (self.background_key(), size, tuple(layout))
+            self._restore(key, keyed, ("without keyed", size, tuple(rest)))
             pixels = np.asarray(canvas.buffer_rgba())
             height = pixels.shape[0]
             for image in self.pixel_artists():

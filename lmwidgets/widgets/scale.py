@@ -278,6 +278,11 @@ class ScaleCalculator(Explorer):
         axes = (self.ax_params, self.ax_train, self.ax_infer)
         return [*bars, self.train_limit, self.infer_limit, *(a.title for a in axes)]
 
+    def keyed_artists(self):
+        # The numbers along each axis: a new model draws these over a cached picture of the
+        # parts' names, the ZeRO stages and the frames.
+        return [self.ax_params.xaxis, self.ax_train.yaxis, self.ax_infer.yaxis]
+
     @staticmethod
     def _summary(r):
         params, tokens = _count(r["params"]), _count(r["tokens"])
