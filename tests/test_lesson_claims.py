@@ -25,8 +25,9 @@ def _trained(playground, epochs=300, **settings):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lesson_02_depth_learns_the_spiral_and_two_neurons_cannot(seed):
     playground = lmwidgets.Playground(
-        dataset="spiral", layers=(2,), optimizer="adam", learning_rate=0.01, seed=seed
-    )
+        dataset="spiral", layers=(2,), optimizer="adam", learning_rate=0.01, batch_size=30,
+        seed=seed,
+    )  # fmt: skip
     small = _trained(playground)["test_accuracy"]
     deep = _trained(playground, layers=(8, 8, 8, 8))["test_accuracy"]
     playground.close()
@@ -38,7 +39,7 @@ def test_lesson_02_depth_learns_the_spiral_and_two_neurons_cannot(seed):
 def test_lesson_02_a_big_network_overfits_the_noisy_circle_and_a_small_one_less(seed):
     playground = lmwidgets.Playground(
         dataset="circle", noise=25, train_ratio=20, optimizer="adam", learning_rate=0.01,
-        seed=seed,
+        batch_size=30, seed=seed,
     )  # fmt: skip
     big = _trained(playground, layers=(8, 8, 8, 8, 8, 8))
     big_losses = big["train_loss"], big["test_loss"], min(big["history"]["test_loss"])
