@@ -59,6 +59,22 @@ def test_activation_explorer_reports_bad_input_and_recovers():
         lmwidgets.ActivationExplorer(activations=("relu9",))
 
 
+def test_a_new_choice_of_activations_draws_only_the_y_axes_over_a_cached_picture(monkeypatch):
+    """Other curves move the y limits: at the same x range, only the y axes' numbers are drawn
+    again (over a cached picture of frames and x axes), never the whole figure."""
+    explorer = lmwidgets.ActivationExplorer(activations=("relu",))
+    canvas = explorer.figure.canvas
+    full_draws = []
+    draw = canvas.draw
+    monkeypatch.setattr(canvas, "draw", lambda: (full_draws.append(1), draw()))
+    for chosen in [("relu", "tanh"), ("sigmoid",), ("relu", "elu", "exponential")]:
+        explorer.controls["activations"].value = chosen
+        assert explorer.last_error is None
+    assert full_draws == []
+    explorer.controls["x_range"].value = (-3.0, 3.0)  # new x axes: the rest is drawn once
+    assert full_draws == [1]
+
+
 def test_activation_parameters_are_settings_and_a_teachers_hide_wins():
     explorer = lmwidgets.ActivationExplorer(
         activations=("elu", "leaky_relu"), hide=("elu.alpha",), **{"leaky_relu.negative_slope": 0.1}
@@ -233,6 +249,7 @@ def test_optimizer_playground_reports_divergence_in_the_widget():
                 ("x_range", (-2.0, 3.0)),
                 ("activations", ("tanh",)),
                 ("activations", ("relu", "leaky_relu")),
+                ("activations", ("exponential", "sigmoid")),  # new y axes, same x range
                 ("x_range", (-5.0, 5.0)),  # back to an axes layout drawn before
             ],
         ),

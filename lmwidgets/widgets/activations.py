@@ -160,8 +160,12 @@ class ActivationExplorer(Explorer):
             1, 2, gridspec_kw={"left": 0.06, "right": 0.985, "bottom": 0.1, "top": 0.96}
         )
         self.lines = {}
+        # The line y = 0 moves with the y limits: drawn with the curves (just above the axes'
+        # own zorder, so they are not drawn again with it), so that a new choice of
+        # activations draws only the y axes over a cached picture of the rest.
+        self.zero_lines = []
         for axes in (self.value_axes, self.slope_axes):
-            axes.axhline(0, color="0.8", lw=0.8, zorder=0)
+            self.zero_lines.append(axes.axhline(0, color="0.8", lw=0.8, zorder=1.6))
             axes.axvline(0, color="0.8", lw=0.8, zorder=0)
             axes.xaxis.set_major_locator(MaxNLocator(5))
             axes.yaxis.set_major_locator(MaxNLocator(5))
@@ -249,7 +253,11 @@ class ActivationExplorer(Explorer):
 
     def dynamic_artists(self):
         lines = [line for pair in self.lines.values() for line in pair]
-        return [*lines, self.dead_marks, self.saturated_marks]
+        return [*self.zero_lines, *lines, self.dead_marks, self.saturated_marks]
+
+    def keyed_artists(self):
+        # The y axes' numbers follow the curves chosen; the x range keeps everything else.
+        return [self.value_axes.yaxis, self.slope_axes.yaxis]
 
     @staticmethod
     def _rescale(x, curves, axes):
