@@ -163,3 +163,18 @@ def test_a_new_model_draws_only_the_numbers_along_its_axes(calculator, monkeypat
         calculator.controls["preset"].value = preset
         assert calculator.last_error is None
     assert full_draws == []
+
+
+def test_the_parameter_axis_writes_counts_as_the_summary_does(calculator):
+    """2B along the axis, not 2 with a separate 1e9; a few numbers on each axis."""
+    calculator.controls["preset"].value = "llama-3.1-405b"
+    figure = calculator.figure
+    figure.canvas.draw()
+    labels = [t.get_text() for t in calculator.ax_params.get_xticklabels() if t.get_text()]
+    assert labels[0] == "0" and all(label.endswith("B") for label in labels[1:]), labels
+    assert calculator.ax_params.xaxis.get_offset_text().get_text() == ""
+    assert "406B" in calculator.summary.value
+    for axes in (calculator.ax_params, calculator.ax_train, calculator.ax_infer):
+        numbered = axes.xaxis if axes is calculator.ax_params else axes.yaxis
+        shown = [t for t in numbered.get_ticklabels() if t.get_text()]
+        assert 3 <= len(shown) <= 6, [t.get_text() for t in shown]

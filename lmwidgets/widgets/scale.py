@@ -11,6 +11,7 @@ from lmwidgets.widgets._controls import Control
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 GB = 1e9
 # Titles at the top of their axes, where matplotlib puts them here: given, they spare each
@@ -177,6 +178,12 @@ class ScaleCalculator(Explorer):
         self.ax_infer.set_xticks([0], [say_in_figure("inference", "推理")])
         self.infer_limit = self.ax_infer.axhline(80, color="k", ls="--", lw=1, label=device_memory)
         self.ax_infer.set_ylabel("GB")
+        # Few numbers along the axes, as the summary writes them (2B, not 2 and 1e9 apart):
+        # easier to read, and each new model draws them again.
+        self.ax_params.xaxis.set_major_locator(MaxNLocator(4))
+        self.ax_params.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _count(value)))
+        for axes in (self.ax_train, self.ax_infer):
+            axes.yaxis.set_major_locator(MaxNLocator(5))
         figure.tight_layout()
         return figure
 
