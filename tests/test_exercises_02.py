@@ -57,7 +57,9 @@ CASES = {
     ],
     2: [
         right(build=playground(300, regularization="l2", regularization_rate=0.003, **NOISY)),
-        right(build=playground(300, dropout=0.2, **NOISY)),
+        # Dropout does it on some draws of the data (the solution says so): seed 1 ends near
+        # 0.24, while seed 0 ends at 0.30-0.34 depending on the CPU, too close to 0.33 to test.
+        right(build=playground(300, dropout=0.2, seed=1, **NOISY)),
         wrong(build=playground(), why="the default widget"),
         wrong(build=playground(300, **NOISY), why="nothing holds it back"),
         wrong(
