@@ -6,6 +6,7 @@ import lmwidgets
 from lmwidgets.core import scale
 
 import pytest
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 
 from tests.pictures import assert_redraws_match_a_full_draw
@@ -164,6 +165,20 @@ def test_a_new_model_draws_only_the_numbers_along_its_axes(calculator, monkeypat
         assert calculator.last_error is None
     assert full_draws == []
 
+
+def test_models_that_share_an_axis_reuse_its_numbers(calculator, monkeypatch):
+    """gpt2-small and gpt2-medium share both GB axes (the device's 80 GB line sets them):
+    going from one to the other draws only the parameter axis; the others' pixels are
+    copied back (the redraw test above checks they equal a full draw)."""
+    calculator.controls["preset"].value = "gpt2-small"
+    drawn = []
+    draw_artist = calculator.figure.draw_artist
+    monkeypatch.setattr(
+        calculator.figure, "draw_artist", lambda artist: (drawn.append(artist), draw_artist(artist))
+    )
+    calculator.controls["preset"].value = "gpt2-medium"
+    assert calculator.ax_train.get_ylim() == (0, 100) and calculator.ax_infer.get_ylim() == (0, 100)
+    assert [artist for artist in drawn if isinstance(artist, Axis)] == [calculator.ax_params.xaxis]
 
 def test_the_parameter_axis_writes_counts_as_the_summary_does(calculator):
     """2B along the axis, not 2 with a separate 1e9; a few numbers on each axis."""

@@ -21,6 +21,7 @@ from lmwidgets.widgets._warm_up import in_background
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -28,6 +29,8 @@ from PIL import Image
 
 # Cached backgrounds per explorer: a few axes layouts to go back and forth between.
 BACKGROUNDS_KEPT = 8
+# Cached pictures of keyed axes per explorer (the numbers along one axis, a few kB each).
+AXIS_PICTURES_KEPT = 32
 
 
 def new_figure(width=8.0, height=3.2, dpi=90):
@@ -118,6 +121,7 @@ class Explorer(widgets.VBox):
         self._adjusting = False
         self._reverting = False
         self._backgrounds = OrderedDict()  # axes layout -> cached picture, for draw()
+        self._axis_pictures = OrderedDict()  # a keyed axis at given limits -> its pixels
         self.specs = {spec.name: spec for spec in self.declare()}
         self.controls = {
             name: spec.build(spec.check(spec.default)) for name, spec in self.specs.items()
@@ -376,7 +380,9 @@ class Explorer(widgets.VBox):
         an axis whose ticks follow its limits), where they overlap nothing else: when the
         key or the limits are new, they are drawn over a cached picture of the rest instead
         of the whole figure being drawn again. An axis (``axes.xaxis``) here means nothing
-        else of its axes that is not a dynamic artist depends on its limits. Default: none."""
+        else of its axes that is not a dynamic artist depends on its limits; its picture is
+        reused wherever it shows the same ticks, labels and limits over the same rest.
+        Default: none."""
         return ()
 
     def draw(self):
@@ -424,9 +430,44 @@ class Explorer(widgets.VBox):
         def keyed_over_the_rest():
             self._cached(rest_key, canvas.draw)
             for artist in keyed:
-                self.figure.draw_artist(artist)
+                if isinstance(artist, Axis):
+                    self._draw_axis(artist, rest_key)
+                else:
+                    self.figure.draw_artist(artist)
 
         self._cached(key, keyed_over_the_rest if keyed else canvas.draw)
+
+    def _draw_axis(self, axis, rest_key):
+        """A keyed axis drawn over the rest, or the pixels it drew there when it showed the
+        same ticks and labels, copied back: different models share the numbers along some
+        of their axes. Only the pixels the axis changed are kept, so nothing else drawn is
+        overwritten."""
+        major = axis.get_majorticklocs()
+        shows = (
+            tuple(axis.get_view_interval()),
+            tuple(major),
+            tuple(axis.major.formatter.format_ticks(major)),
+            axis.major.formatter.get_offset(),
+            tuple(axis.get_minorticklocs()),
+            axis.label.get_text(),
+        )
+        key = (rest_key, axis, shows)
+        pictures = self._axis_pictures
+        if key in pictures:
+            pictures.move_to_end(key)
+            region, changed, values = pictures[key]
+            np.asarray(self.figure.canvas.buffer_rgba())[region][changed] = values
+            return
+        before = np.array(self.figure.canvas.buffer_rgba()).view(np.uint32)[..., 0]
+        self.figure.draw_artist(axis)
+        after = np.asarray(self.figure.canvas.buffer_rgba())
+        changed = after.view(np.uint32)[..., 0] != before  # one RGBA pixel per comparison
+        rows, columns = np.nonzero(changed)
+        if rows.size:
+            region = (slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1))
+            pictures[key] = (region, changed[region], after[region][changed[region]])
+            while len(pictures) > AXIS_PICTURES_KEPT:
+                pictures.popitem(last=False)
 
     def _cached(self, key, paint):
         """The canvas restored to the picture cached under ``key``, painted first if new."""
@@ -483,6 +524,7 @@ class Explorer(widgets.VBox):
         if getattr(self, "figure", None) is not None:
             self.figure.clear()
         self._backgrounds = OrderedDict()
+        self._axis_pictures = OrderedDict()
         super().close()
 
     def __repr__(self):
