@@ -121,7 +121,7 @@ class Explorer(widgets.VBox):
         self._adjusting = False
         self._reverting = False
         self._backgrounds = OrderedDict()  # axes layout -> cached picture, for draw()
-        self._axis_pictures = OrderedDict()  # a keyed axis at given limits -> its pixels
+        self._axis_pictures = OrderedDict()  # a keyed axis, by what it shows -> its pixels
         self.specs = {spec.name: spec for spec in self.declare()}
         self.controls = {
             name: spec.build(spec.check(spec.default)) for name, spec in self.specs.items()
